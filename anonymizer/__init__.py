@@ -1,0 +1,34 @@
+"""Strip personal data from Swedish text: a quantized Flair tagger plus rules.
+
+Library API::
+
+    from anonymizer import Anonymizer
+    anonymizer = Anonymizer.load()
+    [result] = anonymizer.redact(["Anna Lind bor i Umeå."])
+    result.text          # '[PER_1] bor i [LOC_1].'
+    result.replacements  # spans with offsets into the original text
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from anonymizer.config import Config, load_config
+from anonymizer.span import Redaction, Replacement, Span
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from anonymizer.pipeline import Anonymizer
+
+
+def __getattr__(name: str) -> object:
+    # The pipeline pulls in torch and Flair; import it only when asked for.
+    if name == "Anonymizer":
+        from anonymizer.pipeline import Anonymizer
+
+        return Anonymizer
+    raise AttributeError(name)
+
+
+__all__ = ["Anonymizer", "Config", "Redaction", "Replacement", "Span", "__version__", "load_config"]

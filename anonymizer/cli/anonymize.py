@@ -1,0 +1,230 @@
+"""``anonymize [OPTIONS] [INPUT]``: the main job."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import ExitStack, nullcontext
+from pathlib import Path
+from typing import Any
+
+import click
+
+from anonymizer import __version__
+from anonymizer.cli.common import exit_codes, stderr
+from anonymizer.errors import UsageError
+from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
+
+STDIN = "-"
+
+
+def _split_entities(_: click.Context, __: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    labels = [label.strip().upper() for label in value.split(",") if label.strip()]
+    if not labels:
+        raise click.BadParameter("give at least one label, e.g. PER,LOC")
+    return labels
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument(
+    "input_path", metavar="[INPUT]", default=STDIN, type=click.Path(dir_okay=False, allow_dash=True)
+)
+@click.option(
+    "-c",
+    "--column",
+    "columns",
+    multiple=True,
+    help="Column (csv, parquet) or key (jsonl) to redact; repeat for more.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Output file (default: stdout), same format as the input.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Input format; default from the extension (needed for non-text stdin).",
+)
+@click.option(
+    "--entities",
+    callback=_split_entities,
+    help="Labels to replace, e.g. PER,LOC,ORG,TME (default: from the config).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML laid over rules/default.toml.",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), help="Sentences per tagger mini-batch.")
+@click.option(
+    "--chunk-rows",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Records read and detected together.",
+)
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Encoding of text, csv and jsonl input (e.g. cp1252, latin-1).",
+)
+@click.option(
+    "--audit",
+    "audit_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the entity audit log (JSON Lines) here.",
+)
+@click.option(
+    "--audit-key",
+    envvar="ANONYMIZE_AUDIT_KEY",
+    show_envvar=True,
+    help="Key for the audit digests (default: random per run).",
+)
+@click.option(
+    "--audit-include-text", is_flag=True, help="Also write the removed text into the audit log (sensitive!)."
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Model file instead of the shipped one.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@click.version_option(__version__, "--version", prog_name="anonymize")
+def anonymize(**options: Any) -> None:
+    """Replace names, places, organisations and times in Swedish text.
+
+    Reads INPUT (a .txt, .csv, .parquet or .jsonl file; none or - for stdin) and
+    writes the redacted copy, in the same format, to -o or stdout.
+
+    \b
+    Examples:
+      anonymize letter.txt -o letter.redacted.txt
+      anonymize data.csv --column text --audit audit.jsonl -o out.csv
+      cat letter.txt | anonymize > out.txt
+    """
+    with exit_codes():
+        _run(**options)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return b.exists() and a.exists() and a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _run(
+    *,
+    input_path: str,
+    columns: tuple[str, ...],
+    output: str | None,
+    fmt: str | None,
+    entities: list[str] | None,
+    config_path: Path | None,
+    batch_size: int | None,
+    chunk_rows: int,
+    encoding: str,
+    audit_path: Path | None,
+    audit_key: str | None,
+    audit_include_text: bool,
+    model_path: Path | None,
+    quiet: bool,
+) -> None:
+    from anonymizer.audit import AuditLog
+    from anonymizer.pipeline import Anonymizer, run_job
+
+    fmt = fmt or ("text" if input_path == STDIN else detect_format(input_path))
+    if fmt != "text" and not columns:
+        raise UsageError(f"{input_path}: say which column to redact with --column (for {fmt} input)")
+    target = None if output in (None, STDIN) else Path(output)
+    if target is not None and input_path != STDIN and _same_file(Path(input_path), target):
+        raise UsageError(f"{target}: the output path is the input file; choose another -o path")
+    if target is not None and audit_path is not None and _same_file(target, audit_path):
+        raise UsageError(f"{audit_path}: the audit log cannot be the output file")
+    if input_path != STDIN and not Path(input_path).is_file():
+        raise UsageError(f"{input_path}: no such file")
+    if audit_include_text and audit_path is None:
+        raise UsageError("--audit-include-text needs --audit PATH")
+
+    anonymizer = Anonymizer.load(
+        config=config_path, entities=entities, model_path=model_path, batch_size=batch_size
+    )
+    show_progress = not quiet and sys.stderr.isatty()
+    with ExitStack() as stack:
+        reader = stack.enter_context(
+            open_reader(input_path, fmt=fmt, fields=columns, encoding=encoding, chunk_rows=chunk_rows)
+        )
+        audit = None
+        if audit_path is not None:
+            key = audit_key.encode("utf-8") if audit_key else None
+            audit = stack.enter_context(AuditLog(audit_path, key=key, include_text=audit_include_text))
+        out = stack.enter_context(atomic_output(target, stdout=sys.stdout.buffer))
+        writer = open_writer(out, reader=reader)
+        progress = stack.enter_context(_progress() if show_progress else nullcontext())
+        task = progress.add_task("anonymizing", total=None) if progress is not None else None
+        stats = run_job(
+            anonymizer,
+            reader,
+            writer,
+            audit=audit,
+            one_document=fmt == "text",
+            on_rows=(lambda rows: progress.update(task, completed=rows)) if progress is not None else None,
+        )
+        writer.close()
+        if audit is not None:
+            audit.summary(
+                source=reader.source,
+                rows=stats.rows,
+                seconds=round(stats.seconds, 3),
+                model_sha256=anonymizer.model_sha256,
+                config_sha256=anonymizer.config.digest,
+                entities=sorted(anonymizer.config.entities),
+                version=__version__,
+            )
+    if not quiet:
+        counts = ", ".join(f"{label} {count}" for label, count in stats.counts.items()) or "nothing found"
+        stderr.print(
+            f"anonymize: {stats.rows} records, {stats.seconds:.1f} s; replaced {stats.spans} spans ({counts})"
+        )
+        if audit is not None and audit.key_was_random:
+            stderr.print(
+                "anonymize: audit digests use a random key for this run only; set --audit-key or "
+                "ANONYMIZE_AUDIT_KEY to compare digests across runs"
+            )
+
+
+def _progress() -> Any:
+    from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    class RowsPerSecond(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} rows"),
+        RowsPerSecond(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    )
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    anonymize()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""What both commands share: error reporting and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+
+from anonymizer.errors import AnonymizerError, UsageError
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def exit_codes() -> Iterator[None]:
+    """Usage and input errors exit 2, failures while running 1; messages go to stderr."""
+    try:
+        yield
+    except UsageError as error:
+        stderr.print(f"[bold red]error:[/] {escape(str(error))}")
+        sys.exit(EXIT_USAGE)
+    except AnonymizerError as error:
+        stderr.print(f"[bold red]failed:[/] {escape(str(error))}")
+        sys.exit(EXIT_FAILURE)
+    except KeyboardInterrupt:
+        stderr.print("[bold red]interrupted[/]: nothing was written to the output path")
+        sys.exit(130)

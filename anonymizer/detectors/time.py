@@ -1,0 +1,486 @@
+"""Rule-based Swedish time expressions (TME).
+
+Covers numeric and written dates, times of day, weekdays, months, seasons, holidays,
+relative days and periods, week numbers, and years whose context makes them years.
+
+Span conventions:
+
+* A governing preposition is context, not part of the span: "på fredag" -> "fredag",
+  "sedan 1995" -> "1995", "i maj" -> "maj". It stays where it belongs to a fixed adverb:
+  "i går", "i söndags", "i fjol", "i år", "i somras", "om tre veckor", "för två år sedan".
+* A range written with a dash is one span ("1995-2000", "kl. 9-17"); a range written
+  with "och"/"till" gives one span per end ("mellan 2010 och 2012" -> "2010", "2012").
+* Pieces joined only by whitespace, a dash or "den" merge into one span, and so do a day
+  and a date or a date and a time across a comma: "måndagen den 3 maj 2021 kl. 14.30",
+  "fredagen, den 13 maj". Lists ("måndag, tisdag") stay apart.
+
+Expressions never run across a line break. The vocabulary is hard-coded on purpose: the
+package must not depend on the shared gazetteers at runtime.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from anonymizer.span import Span
+
+__all__ = ["TimeDetector"]
+
+# --- building blocks ------------------------------------------------------------------
+# Every pattern is compiled with re.IGNORECASE; ``_cs`` marks the case-sensitive parts.
+# ``\w`` is Unicode-aware, so å, ä and ö are word characters for the boundaries below.
+
+_WS = r"[^\S\n]+"  # horizontal whitespace only: no expression spans two lines
+_OWS = r"[^\S\n]*"
+_B = r"(?<!\w)"
+_E = r"(?!\w)"
+_NUM_B = r"(?<![\w.,:/-])"  # not the tail of a longer number such as 5.000 or 1/2/3
+# nor the head of one, nor a document number such as "1995/96:TU7" or "2009/22/EG"
+_NUM_E = r"(?![\w]|[.,:/-]\d|[:/][^\W\d_]{2})"
+_DASH_CHAR = r"[-\u2013]"  # hyphen or en dash
+_DASH = rf"{_OWS}{_DASH_CHAR}{_OWS}"
+
+
+def _words(alternatives: str) -> list[str]:
+    return alternatives.split("|")
+
+
+def _alt(words: str | Iterable[str]) -> str:
+    """Alternation that prefers the longest alternative; a string holds ``|``-separated ones.
+
+    A space inside an alternative matches any horizontal whitespace. Plain words are
+    folded into a prefix tree, since ``re`` tries a flat alternation one branch at a time.
+    """
+    items = set(_words(words) if isinstance(words, str) else words)
+    if all(re.fullmatch(r"[^\W\d_ ]*", item.replace(" ", "")) for item in items):
+        return _prefix_tree(sorted(items))
+    ordered = sorted(items, key=len, reverse=True)
+    return "(?:" + "|".join(item.replace(" ", _WS) for item in ordered) + ")"
+
+
+def _prefix_tree(words: list[str]) -> str:
+    """``["dag", "dagar", "dygn"]`` -> ``d(?:ag(?:ar)?|ygn)``; longer branches come first."""
+    branches: dict[str, list[str]] = {}
+    for word in words:
+        if word:
+            branches.setdefault(word[0], []).append(word)
+    parts = []
+    for group in branches.values():
+        prefix = _common_prefix(group)
+        rest = _prefix_tree([word[len(prefix) :] for word in group])
+        parts.append(prefix.replace(" ", _WS) + rest)
+    if not parts:
+        return ""
+    body = "(?:" + "|".join(parts) + ")"
+    return body + "?" if "" in words else body
+
+
+def _common_prefix(words: list[str]) -> str:
+    first, last = min(words), max(words)
+    size = 0
+    while size < len(first) and first[size] == last[size]:
+        size += 1
+    return first[:size]
+
+
+def _cs(fragment: str) -> str:
+    return f"(?-i:{fragment})"
+
+
+_MONTH_NAMES = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+_MONTH_ABBREVIATIONS = "jan|feb|febr|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec"
+_WEEKDAY_NAMES = "måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag"
+
+# A capitalised month, weekday or name day before another capitalised word is a name
+# ("Maj Andersson", "Valborg Svensson") unless that word is itself a calendar word.
+_CALENDAR_WORDS = frozenset(_words(f"{_MONTH_NAMES}|{_WEEKDAY_NAMES}"))
+_NAME_LIKE = _CALENDAR_WORDS | {"valborg", "lucia"}
+
+# A number followed by a unit is an amount or a measure, not a year or a week number.
+_UNITS = _alt(
+    "kr|kronor|kronors|sek|euro|eur|dollar|usd|mkr|tkr|miljoner|miljarder|tusen|st|stycken"
+    "|personer|pers|m|meter|km|mil|kg|kilo|g|gram|ton|l|liter|dl|cl|ml|procent|kvm|invånare"
+    "|anställda|sidor|ex|exemplar|poäng|timmar|tim|h|min|minuter|sekunder|mm|cm|hk|kw|kwh|mg"
+    "|år|dagar|veckor|månader|gånger|ggr|barn|elever|medlemmar|lägenheter|bostäder|platser"
+    "|deltagare|besökare|sökande|röster|ord|tecken|bilar|fall"
+)
+_NOT_AMOUNT = rf"(?!{_OWS}(?:{_UNITS}{_E}|%|:-|€|\$))"
+
+# Dates.
+_MONTH_FULL = _alt(_MONTH_NAMES) + _E
+# "3 jan. 2020" keeps the full stop; in "kom 3 jan. Sedan" it ends the sentence.
+_ABBREVIATION_DOT = _cs(r"\.(?=[^\S\n]*[\da-zåäö,;:)\u2013-])")
+_MONTH = rf"(?:{_MONTH_FULL}|{_alt(_MONTH_ABBREVIATIONS)}(?:{_ABBREVIATION_DOT}|{_E}))"
+_MONTH_LOWER = _cs(_MONTH_FULL)  # a month alone must be lower case: "till Mars" is the planet
+
+_DAY_NUMBER = r"(?:[12]\d|3[01]|0?[1-9])"
+_DAY = rf"{_DAY_NUMBER}(?::[ae])?"  # 3, 3:e, 1:a
+_MONTH_NUMBER = r"(?:1[0-2]|0?[1-9])"
+_ORDINAL_UNITS = _words("första|förste|andra|tredje|fjärde|femte|sjätte|sjunde|åttonde|nionde")
+_ORDINAL = _alt(
+    [
+        *_ORDINAL_UNITS,
+        *(f"{tens}{unit}" for tens in ("tjugo", "trettio") for unit in _ORDINAL_UNITS),
+        *_words("tionde|elfte|tolfte|trettonde|fjortonde|femtonde|sextonde|sjuttonde|artonde"),
+        *_words("nittonde|tjugonde|trettionde"),
+    ]
+)
+
+_YEAR = rf"(?:1\d|20)\d\d{_NUM_E}{_NOT_AMOUNT}"
+_SHORT_YEAR = rf"[-'\u2019]\d\d{_NUM_E}"  # hösten -98, våren '98
+_DATE_YEAR = rf"(?:{_WS}(?:{_YEAR}|{_SHORT_YEAR}))"
+_CONTEXT_YEAR = r"(?:1[5-9]|20)\d\d"
+_CONTEXT_YEAR_RANGE = (
+    rf"{_CONTEXT_YEAR}(?:{_OWS}[-\u2013/]{_OWS}(?:{_CONTEXT_YEAR}|\d\d))?{_NUM_E}{_NOT_AMOUNT}"
+)
+_SEASON_YEAR = rf"(?:1\d|20)\d\d(?:{_OWS}[-\u2013/]{_OWS}(?:(?:1\d|20)\d\d|\d\d))?{_NUM_E}"
+
+# Times of day.
+_HH = r"(?:[01]?\d|2[0-3])"
+_MM = r"[0-5]\d"
+_TIME_END = r"(?![\w]|[.:,]\d)"
+_CLOCK_NUMBER = rf"(?:(?:[01]\d|2[0-3]){_MM}|{_HH}[.:]{_MM}(?::{_MM})?|{_HH}){_TIME_END}"
+_HOUR_WORD = _alt("ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv")
+_CLOCK_WORDS = (
+    rf"(?:{_alt('fem|tio|kvart|tjugo|tjugofem')}{_WS}(?:över|i){_WS})?(?:halv{_WS})?{_HOUR_WORD}{_E}"
+)
+_KL = rf"{_B}(?:klockan|kl\.|kl{_E})"
+_KL_TIME = (
+    rf"{_KL}{_OWS}(?:{_CLOCK_NUMBER}(?:{_DASH}{_CLOCK_NUMBER})?|{_CLOCK_WORDS})"
+    rf"(?:{_WS}på{_WS}{_alt('morgonen|förmiddagen|eftermiddagen|kvällen|natten')}{_E})?"
+)
+
+# Weekdays: måndag, måndagen, måndagens, måndagar(na), måndags, måndagskvällen(s).
+_WEEKDAY_STEM = _alt(_WEEKDAY_NAMES)
+_DAYPART_SUFFIX = _alt(
+    "morgon|morgonen|morgnar|morgnarna|förmiddag|förmiddagen|förmiddagar|förmiddagarna"
+    "|eftermiddag|eftermiddagen|eftermiddagar|eftermiddagarna|kväll|kvällen|kvällar|kvällarna"
+    "|natt|natten|nätter|nätterna|lunch|lunchen"
+)
+_WEEKDAY = rf"{_WEEKDAY_STEM}(?:s{_DAYPART_SUFFIX}s?|ens?|ar(?:na)?s?|s)?{_E}"
+# "i går kväll", "i morgon bitti", "i fredags morse"
+_ADVERB_TAIL = rf"(?:{_WS}{_alt('kväll|afton|morse|morgon|bitti|eftermiddag|förmiddag|natt|lunch')}{_E})?"
+
+# Relative expressions.
+_NUMBER_WORD = _alt(
+    [
+        *_words("en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton"),
+        *_words("sexton|sjutton|arton|nitton|hundra"),
+        *(
+            f"{tens}{unit}"
+            for tens in _words("tjugo|trettio|fyrtio|femtio|sextio|sjuttio|åttio|nittio")
+            for unit in _words("|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio")
+        ),
+    ]
+)
+_APPROXIMATELY = _alt(r"drygt|knappt|cirka|ca\.?|omkring|nästan|över|ungefär")
+_VAGUE_NUMBER = _alt("ett par|några|flera|många|ett antal|ett tiotal|halvannan|halvannat")
+_QUANTITY = (
+    rf"(?:{_APPROXIMATELY}{_WS})?"
+    rf"(?:\d+(?:,\d+)?|{_NUMBER_WORD}|{_VAGUE_NUMBER})"
+)
+_QUANTIFIED_UNIT = _alt(
+    "år|månad|månader|vecka|veckor|dag|dagar|dygn|timme|timmar|minut|minuter|sekund|sekunder"
+    "|decennium|decennier|sekel|sekler|århundrade|århundraden|halvår|kvart|halvtimme|helg|helger"
+)
+_PERIOD_DETERMINER = _alt(
+    "förra|förrförra|nästa|nästkommande|denna|detta|kommande|föregående|innevarande|den här|det här"
+)
+_PERIOD_UNIT = _alt(
+    "vecka|veckan|veckans|helg|helgen|helgens|månad|månaden|månadens|år|året|årets|termin"
+    "|terminen|terminens|kvartal|kvartalet|kvartalets|halvår|halvåret|decennium|decenniet|sekel"
+    "|seklet|århundrade|århundradet|sommar|sommaren|vinter|vintern|höst|hösten|vår|våren|natt"
+    "|natten|dag|dagen|dygn|dygnet"
+)
+_WEEK_NUMBER = r"(?:5[0-3]|[1-4]\d|0?[1-9])"
+
+_SEASON = _alt(
+    "våren|sommaren|hösten|vintern|vårvintern|förvåren|försommaren|högsommaren|sensommaren"
+    "|senhösten|förvintern|vårterminen|höstterminen"
+)
+
+_HOLIDAY_EVE = _alt(
+    "jul|nyårs|midsommar|påsk|pingst|valborgsmässo|valborgs|trettondags|allhelgona|mårtens|lucia"
+)
+_HOLIDAY_DAY = _alt(
+    "jul|nyårs|midsommar|påsk|pingst|national|tretton|skärtors|långfre|kristi himmelsfärds"
+    "|allhelgona|alla helgons |lucia|fettis|annan|mors|fars|mors |fars |alla hjärtans "
+)
+_HOLIDAY_WEEKEND = _alt("jul|nyårs|påsk|pingst|midsommar|allhelgona|valborgs|tretton|kristi himmelsfärds")
+_HOLIDAY_WORD = _alt(
+    "julen|julens|påsk|påsken|påskens|midsommar|midsommaren|midsommarens|pingst|pingsten"
+    "|pingstens|nyår|nyåret|nyårets|mellandagarna|advent|adventet|advents|adventstiden"
+)
+_HOLIDAY = (
+    # Multiword forms first: the first alternative that fits wins.
+    rf"(?:(?:annan|tretton(?:de)?{_OWS})dag(?:en)?s?{_WS}(?:jul|påsk|pingst)"
+    rf"|sveriges{_WS}nationaldag(?:en)?s?|första{_WS}advent|kristi{_WS}himmelsfärd"
+    rf"|{_HOLIDAY_EVE}afton(?:en)?s?|{_HOLIDAY_DAY}dag(?:en)?s?|{_HOLIDAY_WEEKEND}helg(?:en|ens)?"
+    rf"|{_alt('jul|sport|påsk|höst|sommar|vinter')}lov(?:et|ets)?|{_HOLIDAY_WORD}){_E}"
+)
+
+_PREPOSITION_MONTH = _alt(
+    r"i|in|under|från|till|sedan|sen|före|efter|mellan|av|inför|hela|fram till|till och med"
+    r"|från och med|t\.o\.m\.|fr\.o\.m\."
+)
+_PREPOSITION_YEAR = _alt(
+    r"sedan|sen|före|efter|innan|inför|fram till|till och med|från och med|t\.o\.m\.|fr\.o\.m\."
+    r"|början av|slutet av|mitten av|halvan av|delen av"
+)
+# These also govern amounts ("höjdes till 2000"), so a round hundred is not taken as a year.
+_WEAK_PREPOSITION_YEAR = _alt("från|till|under|mellan|runt|omkring|kring")
+_PREPOSITION_SEASON = _alt("under|till|från|efter|före|inför|sedan|mot|på|av|hela|över|fram till")
+_PREPOSITION_HOLIDAY = _alt("i|till|på|under|efter|före|inför|sedan|över|kring|runt|mot|från")
+_RANGE_WORD = _alt("och|till|eller")
+
+
+# --- rules ----------------------------------------------------------------------------
+
+_Check = Callable[[re.Match[str]], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A pattern; when it has ``t``/``t2`` groups, those are the spans, not the match."""
+
+    pattern: re.Pattern[str]
+    check: _Check | None = None
+
+
+def _rule(pattern: str, check: _Check | None = None) -> _Rule:
+    return _Rule(re.compile(pattern, re.IGNORECASE), check)
+
+
+_FRACTIONS = frozenset({("2", "3"), ("3", "4"), ("24", "7")})
+
+
+def _not_a_fraction(match: re.Match[str]) -> bool:
+    """``1/12``, ``3/4`` and ``24/7`` are not dates unless a year or "den" says so."""
+    if match["year"] or match["den"]:
+        return True
+    day, month = match["d"].lstrip("0"), match["m"].lstrip("0")
+    return day != "1" and (day, month) not in _FRACTIONS
+
+
+_REFERENCE_BEFORE = re.compile(r"(?<!\w)(?:nr|EU|EG|EEG|SFS)\)?[^\S\n]*\Z", re.IGNORECASE)
+
+
+def _is_year_range(match: re.Match[str]) -> bool:
+    """2019-20 and 1995-2000, but not "(EU) 2016/2031" or "nr 2010-2015"."""
+    if _REFERENCE_BEFORE.search(match.string, max(0, match.start() - 8), match.start()):
+        return False
+    first, second = int(match["y1"]), match["y2"]
+    if len(second) == 2:  # 2019-20, 1995/96; 2021-03 is a month
+        return 0 < (int(second) - first) % 100 <= 30
+    return first < int(second) <= first + 300
+
+
+_RULES: tuple[_Rule, ...] = (
+    # 2021-03-12, 2021.03.12, 2021-03-12T14:30
+    _rule(
+        rf"{_NUM_B}(?:1[6-9]|20)\d\d(?P<sep>[-./]){_MONTH_NUMBER}(?P=sep){_DAY_NUMBER}"
+        rf"(?:T{_HH}:{_MM}(?::{_MM})?)?{_NUM_E}"
+    ),
+    # 2021-03
+    _rule(rf"{_NUM_B}(?:1[6-9]|20)\d\d-(?:0[1-9]|1[0-2]){_NUM_E}"),
+    # 12/3, 12/3 2021, 12/3-2021, 12/3-21, den 5/12
+    _rule(
+        rf"(?P<den>{_B}den{_WS})?{_NUM_B}(?P<d>{_DAY_NUMBER})/(?P<m>{_MONTH_NUMBER})"
+        rf"(?P<year>(?:{_WS}|[-/]){_YEAR}|-\d\d{_NUM_E})?{_NUM_E}",
+        _not_a_fraction,
+    ),
+    # 3.5.2021
+    _rule(rf"(?:{_B}den{_WS})?{_NUM_B}{_DAY_NUMBER}\.{_MONTH_NUMBER}\.{_YEAR}"),
+    # den 3:e maj 2021, 3 maj, 1-3 maj, tredje maj, 12 dec -98; "1 juli-31 december" joins later
+    _rule(
+        rf"(?:{_B}den{_WS})?(?<![\w.,:/])(?:{_DAY}(?:{_DASH}{_DAY})?|{_ORDINAL}){_WS}{_MONTH}{_DATE_YEAR}?"
+    ),
+    # maj 2021, dec. 2020, maj-juni 2021
+    _rule(rf"{_B}{_MONTH}(?:{_DASH}{_MONTH})?{_DATE_YEAR}"),
+    # i maj, från maj till juni, i början av augusti
+    _rule(
+        rf"{_B}{_PREPOSITION_MONTH}{_WS}(?P<t>{_MONTH_LOWER}(?:{_DASH}{_MONTH_LOWER})?)"
+        rf"(?:{_WS}{_RANGE_WORD}{_WS}(?P<t2>{_MONTH_LOWER}))?"
+    ),
+    # den 13:e (without a month)
+    _rule(rf"{_B}den{_WS}{_DAY_NUMBER}:[ae]{_E}"),
+    # måndag, tisdagen, lördagskvällen, måndagarna
+    _rule(rf"{_B}{_WEEKDAY}"),
+    # fredagen den 13
+    _rule(rf"{_B}{_WEEKDAY_STEM}(?:en)?(?:{_WS}|{_OWS},{_OWS})den{_WS}{_DAY}{_NUM_E}"),
+    # i söndags, i fredags kväll
+    _rule(rf"{_B}i{_WS}{_WEEKDAY_STEM}s{_E}{_ADVERB_TAIL}"),
+    # kl. 14.30, klockan halv fem, kl 9-17, kl. 8 på morgonen, klockan 14 och 15
+    _rule(rf"(?P<t>{_KL_TIME})(?:{_WS}(?:och|till){_WS}(?P<t2>(?:{_KL}{_OWS})?{_CLOCK_NUMBER}))?"),
+    # 14:30 on its own; the hour has two digits because "Joh 3:16" is a verse
+    _rule(rf"{_NUM_B}(?:[01]\d|2[0-3]):{_MM}(?::{_MM})?(?:{_DASH}{_HH}[.:]{_MM})?{_TIME_END}"),
+    # 14.30-16.00
+    _rule(rf"{_NUM_B}{_HH}[.:]{_MM}{_DASH}{_HH}[.:]{_MM}{_TIME_END}"),
+    # mellan 14.30 och 15, från 9.00 till 17
+    _rule(
+        rf"{_B}(?:mellan|från){_WS}(?P<t>{_HH}[.:]{_MM}){_TIME_END}{_WS}(?:och|till){_WS}"
+        rf"(?P<t2>(?:{_KL}{_OWS})?{_CLOCK_NUMBER})"
+    ),
+    # vid 14-tiden, vid tretiden, vid midnatt
+    _rule(rf"{_B}(?:{_NUM_B}{_HH}-?|{_HOUR_WORD})tiden{_E}"),
+    _rule(rf"{_B}midnatt(?:en)?{_E}"),
+    # i går, igår, i morgon bitti, i går kväll, ifjol
+    _rule(
+        rf"{_B}i[^\S\n]?{_alt('går|dag|morgon|förrgår|övermorgon|kväll|morse|natt|eftermiddag|förmiddag|fjol')}"
+        rf"{_E}{_ADVERB_TAIL}"
+    ),
+    # i år, i somras, i helgen, i jul
+    _rule(
+        rf"{_B}i{_WS}"
+        + _alt(
+            "år|dagarna|helgen|somras|vintras|höstas|våras|julas|påskas|nyårs|sommar|vinter|höst"
+            "|jul|påsk|midsommar|advent"
+        )
+        + _E
+    ),
+    # "i vår" is also "in our": only when the clause ends there
+    _rule(rf"{_B}i{_WS}vår(?={_OWS}(?:[.,;:!?)\n]|\Z))"),
+    # förra veckan, nästa år, den här veckan, nästa måndag
+    _rule(rf"{_B}{_PERIOD_DETERMINER}{_WS}(?:{_PERIOD_UNIT}{_E}|{_WEEKDAY_STEM}(?:en)?{_E})"),
+    # de senaste åren, de kommande två veckorna
+    _rule(
+        rf"{_B}de{_WS}{_alt('senaste|kommande|närmaste|följande')}{_WS}(?:{_QUANTITY}{_WS})?"
+        rf"{_alt('dagarna|veckorna|månaderna|åren|timmarna|decennierna|helgerna')}{_E}"
+    ),
+    # för två år sedan
+    _rule(rf"{_B}för{_WS}{_QUANTITY}{_WS}{_QUANTIFIED_UNIT}{_WS}(?:sedan|sen){_E}"),
+    # om tre veckor
+    _rule(rf"{_B}om{_WS}{_QUANTITY}{_WS}{_QUANTIFIED_UNIT}{_E}"),
+    # tre dagar senare, två veckor tidigare
+    _rule(
+        rf"{_B}{_QUANTITY}{_WS}{_QUANTIFIED_UNIT}{_WS}"
+        rf"{_alt('senare|tidigare|sedan|sen|efteråt|dessförinnan|därefter|innan')}{_E}"
+    ),
+    # vecka 12, v. 12, veckorna 12-14 (a lower-case "v" only: "V12" is an engine)
+    _rule(
+        rf"{_B}(?:veck(?:a|an|orna){_WS}|{_cs('v')}(?:\.{_OWS}|{_WS}))"
+        rf"{_WEEK_NUMBER}(?:{_DASH}{_WEEK_NUMBER})?{_NUM_E}{_NOT_AMOUNT}"
+    ),
+    # år 2004, året 1998, läsåret 2020/21
+    _rule(
+        rf"(?P<t>{_B}(?:[^\W\d_]+s|läs|budget|kalender)?år(?:et|ets|en)?{_WS}"
+        rf"\d{{3,4}}(?:{_OWS}[-\u2013/]{_OWS}\d{{2,4}})?{_NUM_E}{_NOT_AMOUNT})"
+        rf"(?:{_WS}{_RANGE_WORD}{_WS}(?P<t2>{_CONTEXT_YEAR_RANGE}))?"
+    ),
+    # 1990-talet, 80-talet, 1800-talets, 70- och 80-talen ("ett 50-tal" is about fifty)
+    _rule(
+        rf"{_NUM_B}(?:(?:1\d|20)?\d0-{_WS}(?:och|eller|till){_WS})?"
+        rf"(?:1\d|20)?\d0-tal(?:et|ets|en|ens){_E}"
+    ),
+    # 1995-2000, 2019/20, 1995 - 2000
+    _rule(
+        rf"{_NUM_B}(?P<y1>{_CONTEXT_YEAR})(?:[-\u2013/]|{_WS}{_DASH_CHAR}{_WS})"
+        rf"(?P<y2>{_CONTEXT_YEAR}|\d\d){_NUM_E}{_NOT_AMOUNT}",
+        _is_year_range,
+    ),
+    # sedan 1995, före 2000, i slutet av 2019
+    _rule(
+        rf"{_B}{_PREPOSITION_YEAR}{_WS}(?P<t>{_CONTEXT_YEAR_RANGE})"
+        rf"(?:{_WS}{_RANGE_WORD}{_WS}(?P<t2>{_CONTEXT_YEAR_RANGE}))?"
+    ),
+    # från 2010, till 2012, under 2019, mellan 2010 och 2012
+    _rule(
+        rf"{_B}{_WEAK_PREPOSITION_YEAR}{_WS}(?!\d\d00{_NUM_E})(?P<t>{_CONTEXT_YEAR_RANGE})"
+        rf"(?:{_WS}{_RANGE_WORD}{_WS}(?P<t2>{_CONTEXT_YEAR_RANGE}))?"
+    ),
+    # våren 2019, hösten -98, vintern 2019/2020
+    _rule(rf"{_B}{_SEASON}{_WS}(?:{_SEASON_YEAR}|{_SHORT_YEAR})"),
+    # VT 2021, HT20 (terms)
+    _rule(rf"{_B}{_cs('[VH]T|[vh]t')}{_OWS}(?:(?:1\d|20)\d\d|\d\d){_NUM_E}"),
+    # under sommaren, till hösten
+    _rule(rf"{_B}{_PREPOSITION_SEASON}{_WS}(?P<t>{_SEASON}){_E}"),
+    # julafton, annandag jul, midsommar, valborgsmässoafton
+    _rule(rf"{_B}{_HOLIDAY}"),
+    # till jul, på Valborg: alone these are also names or a greeting ("God jul")
+    _rule(rf"{_B}{_PREPOSITION_HOLIDAY}{_WS}(?P<t>jul|valborg|lucia){_E}"),
+    # lower-case "valborg" and "lucia" are the holidays
+    _rule(rf"{_B}{_cs('valborg|lucia')}{_E}"),
+)
+
+_REPORTED_GROUPS = ("t", "t2")
+
+# --- merging --------------------------------------------------------------------------
+
+_JOIN = re.compile(rf"{_DASH}|{_WS}(?:den{_WS})?", re.IGNORECASE)
+_COMMA_JOIN = re.compile(rf"{_OWS},{_OWS}(?:den{_WS})?", re.IGNORECASE)
+_DEN = re.compile(rf"{_B}den{_E}", re.IGNORECASE)
+_CLOCK_START = re.compile(_KL, re.IGNORECASE)
+_DATE_END = re.compile(rf"(?:{_MONTH}{_DATE_YEAR}?|\d+[-/.]\d+(?:[-/.]\d+)?)\.?\Z", re.IGNORECASE)
+_DAY_END = re.compile(rf"(?:{_WEEKDAY}|{_alt('i går|igår|i dag|idag|i morgon|imorgon')})\Z", re.IGNORECASE)
+_FOLLOWING_WORD = re.compile(r"[^\S\n]+([^\W\d_]+)")
+_LAST_WORD = re.compile(r"([^\W\d_]+)\W*\Z")
+
+
+def _candidates(text: str) -> Iterator[tuple[int, int]]:
+    for rule in _RULES:
+        groups = [group for group in _REPORTED_GROUPS if group in rule.pattern.groupindex]
+        for match in rule.pattern.finditer(text):
+            if rule.check is not None and not rule.check(match):
+                continue
+            if not groups:
+                yield match.span()
+            for group in groups:
+                if match.group(group) is not None:
+                    yield match.span(group)
+
+
+def _looks_like_name(text: str, start: int, end: int) -> bool:
+    last = _LAST_WORD.search(text, start, end)
+    if last is None or not last.group(1)[0].isupper() or last.group(1).lower() not in _NAME_LIKE:
+        return False
+    following = _FOLLOWING_WORD.match(text, end)
+    if following is None:
+        return False
+    word = following.group(1)
+    return word[0].isupper() and word.lower() not in _CALENDAR_WORDS
+
+
+def _joins(text: str, left: tuple[int, int], right_start: int) -> bool:
+    gap = text[left[1] : right_start]
+    if _JOIN.fullmatch(gap):
+        return True
+    if not _COMMA_JOIN.fullmatch(gap):
+        return False
+    left_text = text[left[0] : left[1]]
+    if _CLOCK_START.match(text, right_start):  # "3 maj 2021, kl. 14" but not "kl. 9, kl. 10"
+        return _CLOCK_START.search(left_text) is None and _DATE_END.search(left_text) is not None
+    right_is_date = text[right_start].isdigit() or _DEN.match(text, right_start) is not None
+    return right_is_date and _DAY_END.search(left_text) is not None  # "fredagen, den 13 maj"
+
+
+def _merge(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and (start <= merged[-1][1] or _joins(text, merged[-1], start)):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+class TimeDetector:
+    """Finds Swedish time expressions with regular expressions; no model, no I/O."""
+
+    name = "time"
+    labels = frozenset({"TME"})
+
+    def __init__(self, *, score: float = 0.9) -> None:
+        self.score = score
+
+    def detect(self, texts: Sequence[str]) -> list[list[Span]]:
+        return [self.find(text) for text in texts]
+
+    def find(self, text: str) -> list[Span]:
+        found = (
+            (start, end)
+            for start, end in _candidates(text)
+            if end > start and not _looks_like_name(text, start, end)
+        )
+        return [Span(start, end, "TME", self.score, "rule:time") for start, end in _merge(text, found)]

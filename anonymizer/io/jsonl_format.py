@@ -1,0 +1,194 @@
+"""JSON Lines: one object per line; selected keys hold strings (or null, or are absent).
+
+Blank lines are not records: they are kept in place and do not count in record
+indices. A line whose selected values come back unchanged is written exactly as read;
+a changed one is re-serialised with ``json.dumps(ensure_ascii=False)`` (key order kept,
+default separators) and keeps its own line ending. A key missing in an object reads
+as ``None`` and stays missing. A selected key that no object has at all is an error
+at the end of the input (probably a misspelt ``--column``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from anonymizer.errors import InputError, UsageError
+from anonymizer.io.base import (
+    Chunk,
+    Fields,
+    ReaderBase,
+    Writer,
+    check_fields,
+    check_replaced,
+    format_names,
+)
+from anonymizer.io.lines import LineSource, TextSink
+
+MAX_PENDING_BLANK = 4096
+MAX_KEYS_LISTED = 1000
+
+
+@dataclass(frozen=True)
+class JsonlLine:
+    content: str
+    """The line as read, without its ending."""
+    ending: str
+    obj: dict[str, object] | None
+    """The parsed object; ``None`` for a blank line (not a record)."""
+
+
+@dataclass(frozen=True)
+class JsonlNative:
+    lines: tuple[JsonlLine, ...]
+    num_records: int
+
+    def __len__(self) -> int:
+        return self.num_records
+
+
+def json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null" if value is None else "string"
+
+
+class JsonlReader(ReaderBase):
+    fmt = "jsonl"
+
+    def __init__(
+        self,
+        source: str,
+        stream: BinaryIO,
+        *,
+        owns_stream: bool,
+        fields: tuple[str, ...],
+        encoding: str,
+        chunk_rows: int,
+    ) -> None:
+        super().__init__(source, stream, owns_stream=owns_stream)
+        check_fields(source, self.fmt, fields)
+        self.fields: tuple[str | None, ...] = fields
+        self.available_fields: list[str] = []
+        """Keys seen so far, in order of first appearance (at most 1000)."""
+        self._seen: set[str] = set()
+        self._chunk_rows = chunk_rows
+        self._lines = LineSource(stream, name=self.display_name, encoding=encoding, universal=False)
+
+    def writer(self, target: BinaryIO) -> Writer:
+        return JsonlWriter(target, encoding=self._lines.output_encoding, bom=self._lines.bom)
+
+    def _parse(self, content: str, record: int) -> dict[str, object]:
+        where = f"{self.display_name}: line {self._lines.lines_read} (record {record})"
+        try:
+            obj = json.loads(content)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); "
+                "each line must hold one JSON object"
+            ) from None
+        except RecursionError:
+            raise InputError(f"{where}: JSON nested too deeply") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}: a JSON {json_type(obj)}, but each line must hold one JSON object")
+        for key in self.fields:
+            value = obj.get(str(key))
+            if value is not None and not isinstance(value, str):
+                raise InputError(
+                    f"{where}: key {key!r} holds a JSON {json_type(value)}; "
+                    "only strings (or null) can be redacted"
+                )
+        if len(self._seen) < MAX_KEYS_LISTED:
+            for key in obj:
+                if key not in self._seen:
+                    self._seen.add(key)
+                    self.available_fields.append(key)
+        return obj
+
+    def __iter__(self) -> Iterator[Chunk]:
+        self._start_iteration()
+        lines: list[JsonlLine] = []
+        records = 0
+        first_row = 0
+        pending_blank = 0
+        found = {key: False for key in self.fields}
+
+        def take_chunk() -> Chunk:
+            nonlocal lines, records, first_row, pending_blank
+            objs = [line.obj for line in lines if line.obj is not None]
+            fields: Fields = {}
+            for key in self.fields:
+                values = [obj.get(str(key)) for obj in objs]
+                fields[key] = values  # type: ignore[assignment]  # checked in _parse
+            chunk = Chunk(
+                first_row=first_row,
+                fields=fields,
+                native=JsonlNative(tuple(lines), records),
+            )
+            first_row += records
+            lines, records, pending_blank = [], 0, 0
+            return chunk
+
+        for content, ending in self._lines:
+            if not content.strip():
+                lines.append(JsonlLine(content, ending, None))
+                pending_blank += 1
+                if pending_blank > MAX_PENDING_BLANK:
+                    yield take_chunk()
+                continue
+            obj = self._parse(content, first_row + records)
+            for key in self.fields:
+                found[key] = found[key] or key in obj
+            if records >= self._chunk_rows:
+                yield take_chunk()
+            lines.append(JsonlLine(content, ending, obj))
+            records += 1
+            pending_blank = 0
+        if lines:
+            yield take_chunk()
+        absent = [str(key) for key, seen in found.items() if not seen]
+        if first_row + records and absent:
+            raise UsageError(
+                f"{self.display_name}: no object has the key {format_names(absent)} "
+                f"(misspelt --column?); keys seen: {format_names(self.available_fields)}"
+            )
+        self.close()
+
+
+class JsonlWriter:
+    def __init__(self, target: BinaryIO, *, encoding: str, bom: bool) -> None:
+        self._sink = TextSink(target, encoding=encoding, bom=bom)
+
+    def write(self, chunk: Chunk, replaced: Fields) -> None:
+        """A ``None`` replacement writes null; a key that was absent stays absent."""
+        check_replaced(chunk, replaced)
+        native = chunk.native
+        if not isinstance(native, JsonlNative):
+            raise TypeError("not a JSONL chunk")
+        record = 0
+        for line in native.lines:
+            if line.obj is None:
+                self._sink.write(line.content + line.ending)
+                continue
+            obj = line.obj
+            new_obj: dict[str, object] | None = None
+            for key, values in replaced.items():
+                name = str(key)
+                if name in obj and values[record] != obj[name]:
+                    if new_obj is None:
+                        new_obj = dict(obj)
+                    new_obj[name] = values[record]
+            content = line.content if new_obj is None else json.dumps(new_obj, ensure_ascii=False)
+            self._sink.write(content + line.ending, record=chunk.first_row + record)
+            record += 1
+
+    def close(self) -> None:
+        self._sink.close()

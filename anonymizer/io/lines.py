@@ -1,0 +1,150 @@
+"""Incremental decoding into lines that keep their exact endings, and the matching encoder.
+
+Shared by the line-based formats (text, csv, jsonl). Memory is bounded by the longest
+line plus one read block, whatever the file size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from anonymizer.errors import InputError, UsageError
+
+BLOCK_SIZE = 1 << 16
+_EOL_UNIVERSAL = re.compile(r"\r\n|\r|\n")
+_EOL_LF = re.compile(r"\r\n|\n")
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+def resolve_encoding(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise UsageError(f"unknown encoding {encoding!r} (try utf-8, latin-1 or cp1252)") from None
+
+
+def line_ending(text: str) -> str:
+    """The line ending ``text`` finishes with ("" if none)."""
+    if text.endswith("\r\n"):
+        return "\r\n"
+    if text.endswith(("\n", "\r")):
+        return text[-1]
+    return ""
+
+
+class LineSource:
+    """Yields ``(content, ending)`` per line; ``content + ending`` rebuilds the input.
+
+    ``universal`` splits on ``\\r\\n``, ``\\r`` and ``\\n`` (like ``open(newline="")``);
+    otherwise only on ``\\n`` (``\\r\\n`` is still one ending). A UTF-8 byte order mark
+    is removed and remembered in :attr:`output_encoding` (``utf-8-sig``), so writing
+    with that encoding puts it back.
+    """
+
+    def __init__(self, stream: BinaryIO, *, name: str, encoding: str, universal: bool = True) -> None:
+        self._stream = stream
+        self._name = name
+        self._eol = _EOL_UNIVERSAL if universal else _EOL_LF
+        codec = resolve_encoding(encoding)
+        self._prefix = b""
+        self.bom = False
+        if codec in _UTF8:
+            codec = "utf-8"
+            self._prefix = self._read(3)
+            if self._prefix == codecs.BOM_UTF8:
+                self.bom = True
+                self._prefix = b""
+        self.encoding = codec
+        self.output_encoding = "utf-8-sig" if self.bom else codec
+        self.lines_read = 0
+        self._held = ""
+        self._consumed = False
+
+    def _read(self, size: int) -> bytes:
+        try:
+            return self._stream.read(size)
+        except OSError as exc:
+            raise InputError(f"{self._name}: read error: {exc.strerror or exc}") from None
+
+    def _decode_error(self, exc: UnicodeDecodeError) -> InputError:
+        good = exc.object[: exc.start].decode(self.encoding, errors="replace")
+        line = self.lines_read + 1 + len(self._eol.findall(self._held + good))
+        return InputError(
+            f"{self._name}: line {line}: cannot decode the bytes as {self.encoding} "
+            f"({exc.reason}); if the file uses another encoding, pass it with --encoding "
+            "(e.g. --encoding latin-1 or --encoding cp1252)"
+        )
+
+    def _pieces(self) -> Iterator[tuple[str, bool]]:
+        decoder = codecs.getincrementaldecoder(self.encoding)("strict")
+        prefix, self._prefix = self._prefix, b""
+        while True:
+            block = prefix + self._read(BLOCK_SIZE)
+            prefix = b""
+            final = not block
+            try:
+                text = decoder.decode(block, final=final)
+            except UnicodeDecodeError as exc:
+                raise self._decode_error(exc) from None
+            yield text, final
+            if final:
+                return
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        if self._consumed:
+            raise RuntimeError("lines can be read only once")
+        self._consumed = True
+        parts: list[str] = []
+        for piece, final in self._pieces():
+            text, self._held = self._held + piece, ""
+            if not final and text.endswith("\r"):
+                # "\r\n" may straddle two pieces: decide on the next one.
+                text, self._held = text[:-1], "\r"
+            pos = 0
+            for match in self._eol.finditer(text):
+                parts.append(text[pos : match.start()])
+                content = "".join(parts)
+                parts = []
+                pos = match.end()
+                self.lines_read += 1
+                yield content, match.group()
+            if pos < len(text):
+                parts.append(text[pos:])
+        if parts:
+            self.lines_read += 1
+            yield "".join(parts), ""
+
+
+class TextSink:
+    """Encodes text incrementally onto a binary target."""
+
+    def __init__(self, target: BinaryIO, *, encoding: str, bom: bool) -> None:
+        self._target = target
+        self._encoding = encoding
+        self._encoder = codecs.getincrementalencoder(encoding)("strict")
+        self._started = False
+        self._bom = bom
+
+    def write(self, text: str, *, record: int | None = None) -> None:
+        if not text:
+            return
+        try:
+            data = self._encoder.encode(text)
+        except UnicodeEncodeError:
+            where = f"record {record}" if record is not None else "the output"
+            raise UsageError(
+                f"{where}: the replacement text contains a character that "
+                f"{self._encoding} (the input's encoding) cannot represent; use "
+                "replacements that fit that encoding or convert the input to UTF-8"
+            ) from None
+        self._started = True
+        self._target.write(data)
+
+    def close(self) -> None:
+        if self._started or self._bom:
+            self._target.write(self._encoder.encode("", final=True))
+        self._started = False
+        self._bom = False

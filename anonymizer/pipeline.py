@@ -1,0 +1,177 @@
+"""The one way through: read -> batch -> detect -> merge -> replace -> write + audit.
+
+``Anonymizer`` is the library API; ``run_job`` streams a reader into a writer and
+is what the ``anonymize`` command wraps.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from anonymizer.config import Config, load_config, shipped_file
+from anonymizer.detectors import Detector
+from anonymizer.errors import DetectionError, UsageError
+from anonymizer.merge import DEFAULT_STRATEGY, STRATEGIES, Strategy
+from anonymizer.replace import Numbering, Replacer
+from anonymizer.span import Redaction, Span
+
+DEFAULT_MODEL = "sv-ner-int8.pt"
+
+
+def default_model_path() -> Path:
+    """The int8 model shipped as package data (``models/`` in the repository)."""
+    return shipped_file("models", DEFAULT_MODEL)
+
+
+class Anonymizer:
+    """Detects and replaces entities in batches of texts.
+
+    Each text passed to :meth:`redact` is its own document for ``{n}`` numbering;
+    pass a shared :class:`Numbering` to :meth:`redact_many` to span several texts.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        detectors: Sequence[Detector],
+        strategy: Strategy = STRATEGIES[DEFAULT_STRATEGY],
+        model_sha256: str | None = None,
+    ) -> None:
+        self.config = config
+        self.detectors = list(detectors)
+        self.strategy = strategy
+        self.model_sha256 = model_sha256
+        self.known_labels = frozenset().union(*(d.labels for d in self.detectors))
+        unknown = config.entities - self.known_labels
+        if unknown:
+            raise UsageError(
+                f"unknown entity type(s): {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(self.known_labels))}"
+            )
+        self._replacer = Replacer(config)
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        config: Config | Path | None = None,
+        entities: Iterable[str] | None = None,
+        model_path: Path | None = None,
+        batch_size: int | None = None,
+    ) -> Anonymizer:
+        """The shipped model and rules, with ``config`` and the keyword options laid over them."""
+        from anonymizer.detectors.ner import NerDetector, load_model
+        from anonymizer.detectors.time import TimeDetector
+
+        if not isinstance(config, Config):
+            config = load_config(config)
+        if entities is not None:
+            config = config.with_entities(frozenset(label.strip().upper() for label in entities))
+        if model_path is None:
+            model_path = default_model_path() if config.model_path == "default" else Path(config.model_path)
+        model = load_model(model_path)
+        detectors: list[Detector] = [NerDetector(model, batch_size=batch_size or config.batch_size)]
+        if config.time_rules:
+            detectors.append(TimeDetector(score=config.time_score))
+        return cls(config=config, detectors=detectors, model_sha256=model.sha256)
+
+    def detect(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Merged, disjoint spans of the selected labels for each text."""
+        per_text: list[list[Span]] = [[] for _ in texts]
+        for detector in self.detectors:
+            if not detector.labels & self.config.entities:
+                continue  # e.g. --entities TME needs no tagger pass
+            try:
+                found = detector.detect(texts)
+            except Exception as error:  # fail closed: nothing is written without detection
+                raise DetectionError(f"detector '{detector.name}' failed: {type(error).__name__}") from error
+            if len(found) != len(texts):
+                raise DetectionError(
+                    f"detector '{detector.name}' returned {len(found)} results for {len(texts)} texts"
+                )
+            for index, spans in enumerate(found):
+                per_text[index].extend(s for s in spans if s.label in self.config.entities)
+        for text, spans in zip(texts, per_text, strict=True):
+            if any(span.end > len(text) for span in spans):
+                raise DetectionError("a detector returned offsets outside its text")
+        return [self.strategy(spans) for spans in per_text]
+
+    def redact(self, texts: Sequence[str]) -> list[Redaction]:
+        return self.redact_many(texts, [Numbering() for _ in texts])
+
+    def redact_many(self, texts: Sequence[str], numberings: Sequence[Numbering]) -> list[Redaction]:
+        """Redact ``texts``; ``numberings[i]`` is the document state text ``i`` belongs to."""
+        all_spans = self.detect(texts)
+        return [
+            self._replacer.apply(text, spans, numbering)
+            for text, spans, numbering in zip(texts, all_spans, numberings, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class JobStats:
+    rows: int
+    counts: dict[str, int]
+    seconds: float
+
+    @property
+    def spans(self) -> int:
+        return sum(self.counts.values())
+
+
+def run_job(
+    anonymizer: Anonymizer,
+    reader: Any,
+    writer: Any,
+    *,
+    audit: Any = None,
+    one_document: bool = False,
+    on_rows: Callable[[int], None] | None = None,
+) -> JobStats:
+    """Stream every chunk of ``reader`` through ``anonymizer`` into ``writer``.
+
+    ``one_document``: number placeholders across the whole input (text files);
+    otherwise each row is a document. Null cells pass through untouched.
+    """
+    import time
+
+    started = time.monotonic()
+    rows = 0
+    counts: Counter[str] = Counter()
+    file_numbering = Numbering()
+    for chunk in reader:
+        cells: list[tuple[int, str | None, str]] = []
+        numberings: list[Numbering] = []
+        row_numbering: dict[int, Numbering] = {}
+        for field, values in chunk.fields.items():
+            for offset, value in enumerate(values):
+                if value:
+                    cells.append((offset, field, value))
+                    if one_document:
+                        numberings.append(file_numbering)
+                    else:
+                        numberings.append(row_numbering.setdefault(offset, Numbering()))
+        redactions = anonymizer.redact_many([cell[2] for cell in cells], numberings)
+        replaced: dict[str | None, list[str | None]] = {f: list(v) for f, v in chunk.fields.items()}
+        for (offset, field, value), redaction in zip(cells, redactions, strict=True):
+            replaced[field][offset] = redaction.text
+            counts.update(item.span.label for item in redaction.replacements)
+            if audit is not None:
+                for item in redaction.replacements:
+                    audit.write(
+                        source=reader.source,
+                        record=chunk.first_row + offset,
+                        field=field,
+                        original=value,
+                        item=item,
+                    )
+        writer.write(chunk, replaced)
+        rows += chunk.num_rows
+        if on_rows is not None:
+            on_rows(rows)
+    return JobStats(rows=rows, counts=dict(sorted(counts.items())), seconds=time.monotonic() - started)

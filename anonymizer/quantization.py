@@ -1,0 +1,43 @@
+"""int8 dynamic quantization of a trained tagger; the only user of ``torch.ao``.
+
+Only the BiLSTM (and the embedding re-projection) are quantized: ``SequenceTagger``
+reads ``self.linear.weight.dtype``, which a quantized ``Linear`` breaks, so the
+output layer stays fp32. Embedding tables are not quantizable this way.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any, cast
+
+import torch
+
+if TYPE_CHECKING:
+    from flair.models import SequenceTagger
+
+
+def quantize_tagger(tagger: SequenceTagger) -> SequenceTagger:
+    """Return an int8 copy; ``tagger`` is left as it was."""
+    import copy
+
+    quantized: Any = copy.deepcopy(tagger).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import quantize_dynamic
+
+        def int8(module: torch.nn.Module) -> torch.nn.Module:
+            # quantize_dynamic swaps children only, so give the module a parent.
+            wrapped = quantize_dynamic(  # type: ignore[no-untyped-call]
+                torch.nn.Sequential(module), {torch.nn.LSTM, torch.nn.Linear}, dtype=torch.qint8
+            )
+            return cast(torch.nn.Module, wrapped[0])
+
+        if getattr(quantized, "rnn", None) is not None:
+            quantized.rnn = int8(quantized.rnn)
+        if getattr(quantized, "embedding2nn", None) is not None:
+            quantized.embedding2nn = int8(quantized.embedding2nn)
+        embedding: Any
+        for embedding in quantized.embeddings.modules():
+            if isinstance(getattr(embedding, "char_rnn", None), torch.nn.LSTM):
+                embedding.char_rnn = int8(embedding.char_rnn)
+    return cast("SequenceTagger", quantized)

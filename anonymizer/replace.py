@@ -1,0 +1,55 @@
+"""Apply operators to disjoint spans of one record, numbering surface strings per document."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from anonymizer.config import Config
+from anonymizer.operators import Operator, make_operator
+from anonymizer.span import Redaction, Replacement, Span
+
+
+def surface_key(surface: str) -> str:
+    """Mentions that differ only in case or spacing count as one (``{n}`` is shared)."""
+    return " ".join(surface.split()).casefold()
+
+
+@dataclass
+class Numbering:
+    """Distinct surface strings per label within one document, in order of first sight."""
+
+    seen: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def number(self, label: str, surface: str) -> int:
+        table = self.seen.setdefault(label, {})
+        return table.setdefault(surface_key(surface), len(table) + 1)
+
+
+class Replacer:
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._operators: dict[str, Operator] = {}
+
+    def _operator(self, label: str) -> Operator:
+        if label not in self._operators:
+            self._operators[label] = make_operator(self._config.operator_for(label))
+        return self._operators[label]
+
+    def apply(self, text: str, spans: Sequence[Span], numbering: Numbering) -> Redaction:
+        """``spans`` must be sorted and disjoint (the output of a merge strategy)."""
+        pieces: list[str] = []
+        replacements: list[Replacement] = []
+        cursor = 0
+        for span in spans:
+            if span.start < cursor or span.end > len(text):
+                raise ValueError(f"spans overlap or exceed the text: {span.start}-{span.end}")
+            surface = text[span.start : span.end]
+            number = numbering.number(span.label, surface)
+            replacement = self._operator(span.label).replace(surface, label=span.label, number=number)
+            pieces.append(text[cursor : span.start])
+            pieces.append(replacement)
+            replacements.append(Replacement(span, replacement))
+            cursor = span.end
+        pieces.append(text[cursor:])
+        return Redaction(original_length=len(text), text="".join(pieces), replacements=tuple(replacements))

@@ -1,0 +1,51 @@
+"""The span contract shared by every stage: detect -> merge -> replace -> audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A detected entity: ``text[start:end]`` of the ORIGINAL record.
+
+    ``detector`` is ``"ner"`` for the tagger and ``"rule:<name>"`` for rules.
+    Ordering is by position first, so ``sorted(spans)`` reads left to right.
+    """
+
+    start: int
+    end: int
+    label: str
+    score: float = 1.0
+    detector: str = "ner"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"invalid span offsets: start={self.start}, end={self.end}")
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A span and the string that took its place in the redacted text."""
+
+    span: Span
+    replacement: str
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """The result for one record: redacted text plus what was replaced, left to right."""
+
+    original_length: int
+    text: str
+    replacements: tuple[Replacement, ...]
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        return tuple(r.span for r in self.replacements)

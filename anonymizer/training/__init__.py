@@ -1,0 +1,1 @@
+"""Reproducible model building from ``../shared/data``: embeddings, training, quantization."""

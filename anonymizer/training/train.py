@@ -1,0 +1,187 @@
+"""Train the BiLSTM-CRF tagger from a settings TOML; resumable after an interruption.
+
+Layout of the output folder::
+
+    resources/chars.pkl, resources/words.kv   embeddings made from local data
+    checkpoint.pt, checkpoint.json            last finished epoch (for --resume)
+    best-model.pt                             best dev micro F1 (Flair's file)
+    training.log                              Flair's log
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from anonymizer.errors import ConfigError
+from anonymizer.training.embeddings import build_char_dictionary, train_word_vectors
+
+log = logging.getLogger(__name__)
+
+# Stacking order must equal sorted-name order, with or without Flair's "0-"
+# prefix: Flair concatenates a token's embeddings by sorted name, and the
+# prefix can be lost on reload (features then arrive permuted).
+WORD_EMBEDDING_NAME = "a-words"
+CHAR_EMBEDDING_NAME = "b-chars"
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    root: Path
+    train: list[Path]
+    dev: list[Path]
+    text: list[Path]
+    embeddings: dict[str, Any]
+    tagger: dict[str, Any]
+    training: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path, *, data_root: Path | None = None) -> TrainSettings:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = raw["data"]
+            root = data_root or (path.parent / data["root"]).resolve()
+            if data_root is None and not root.exists():
+                root = (Path.cwd() / data["root"]).resolve()
+            return cls(
+                root=root,
+                train=[root / p for p in data["train"]],
+                dev=[root / p for p in data["dev"]],
+                text=[root / p for p in data["text"]],
+                embeddings=dict(raw["embeddings"]),
+                tagger=dict(raw["tagger"]),
+                training=dict(raw["training"]),
+            )
+        except KeyError as error:
+            raise ConfigError(f"{path}: missing key {error.args[0]!r}") from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: {error}") from error
+
+
+def read_corpus(train: list[Path], dev: list[Path]) -> Any:
+    """One Flair corpus from several ``token<TAB>TAG`` files (no test split sampled)."""
+    from flair.data import MultiCorpus
+    from flair.datasets import ColumnCorpus
+
+    corpora: list[Any] = [
+        ColumnCorpus(
+            train_path.parent,
+            {0: "text", 1: "ner"},
+            train_file=train_path.name,
+            dev_file=dev_path.name,
+            test_file=None,
+            column_delimiter="\t",
+            sample_missing_splits=False,
+            in_memory=True,
+        )
+        for train_path, dev_path in zip(train, dev, strict=True)
+    ]
+    return MultiCorpus(corpora, sample_missing_splits=False)
+
+
+def build_embeddings(settings: TrainSettings, resources: Path) -> Any:
+    from flair.embeddings import StackedEmbeddings, WordEmbeddings
+
+    from anonymizer.detectors.chars import BatchedCharEmbeddings
+
+    emb = settings.embeddings
+    chars, words = resources / "chars.pkl", resources / "words.kv"
+    if not chars.exists():
+        size = build_char_dictionary(settings.train, settings.text, chars, min_count=emb["char_min_count"])
+        log.info("character dictionary: %d entries", size)
+    if not words.exists():
+        size = train_word_vectors(
+            settings.text,
+            settings.train,
+            words,
+            dim=emb["word_dim"],
+            vocab_size=emb["word_vocab"],
+            epochs=emb["word_epochs"],
+        )
+        log.info("word vectors: %d words", size)
+    return StackedEmbeddings(
+        [
+            WordEmbeddings(str(words), name=WORD_EMBEDDING_NAME),
+            BatchedCharEmbeddings(
+                str(chars),
+                char_embedding_dim=emb["char_dim"],
+                hidden_size_char=emb["char_hidden"],
+                name=CHAR_EMBEDDING_NAME,
+            ),
+        ]
+    )
+
+
+def train(
+    settings: TrainSettings,
+    out: Path,
+    *,
+    resume: bool = True,
+    max_epochs: int | None = None,
+    on_epoch: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Train (or resume) and return the path of the best model on dev."""
+    import flair
+    import torch
+    from flair.models import SequenceTagger
+    from flair.trainers import ModelTrainer
+    from flair.trainers.plugins.base import TrainerPlugin
+
+    out.mkdir(parents=True, exist_ok=True)
+    hp, tr = settings.tagger, settings.training
+    epochs = max_epochs or tr["max_epochs"]
+    flair.set_seed(tr["seed"])
+    corpus = read_corpus(settings.train, settings.dev)
+    state_path = out / "checkpoint.json"
+    start_epoch, learning_rate = 0, tr["learning_rate"]
+    if resume and state_path.exists():
+        state = json.loads(state_path.read_text())
+        start_epoch, learning_rate = state["epoch"], state["learning_rate"]
+        import anonymizer.detectors.chars  # noqa: F401  (registers the embedding class)
+
+        tagger = SequenceTagger.load(str(out / "checkpoint.pt"))
+        log.info("resuming after epoch %d at learning rate %g", start_epoch, learning_rate)
+    else:
+        label_dictionary = corpus.make_label_dictionary("ner", add_unk=False)
+        tagger = SequenceTagger(
+            hidden_size=hp["hidden_size"],
+            embeddings=build_embeddings(settings, out / "resources"),
+            tag_dictionary=label_dictionary,
+            tag_type="ner",
+            use_crf=hp["use_crf"],
+            rnn_layers=hp["rnn_layers"],
+            word_dropout=hp["word_dropout"],
+            locked_dropout=hp["locked_dropout"],
+        )
+
+    class Checkpoint(TrainerPlugin):  # type: ignore[misc]
+        @TrainerPlugin.hook  # type: ignore[untyped-decorator]
+        def after_training_epoch(self, epoch: int, **_: Any) -> None:
+            optimizer = self.trainer.optimizer
+            lr = optimizer.param_groups[0]["lr"] if optimizer is not None else learning_rate
+            self.model.save(out / "checkpoint.pt")
+            state_path.write_text(json.dumps({"epoch": epoch, "learning_rate": lr}))
+            if on_epoch is not None:
+                on_epoch(epoch, epochs)
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    if start_epoch >= epochs:
+        return out / "best-model.pt"
+    ModelTrainer(tagger, corpus).train(
+        out,
+        learning_rate=learning_rate,
+        mini_batch_size=tr["mini_batch_size"],
+        max_epochs=epochs,
+        patience=tr["patience"],
+        epoch=start_epoch,
+        embeddings_storage_mode="none",
+        save_final_model=False,
+        plugins=[Checkpoint()],
+    )
+    best = out / "best-model.pt"
+    return best if best.exists() else out / "checkpoint.pt"

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from anonymizer.merge import STRATEGIES, longest_wins, union
+from anonymizer.span import Span
+
+PER = Span(0, 9, "PER", 0.9, "ner")  # "Anna Lind"
+PER_SHORT = Span(0, 4, "PER", 0.99, "ner")  # "Anna"
+TME_RULE = Span(10, 20, "TME", 0.9, "rule:time")
+TME_NER = Span(10, 20, "MISC", 0.95, "ner")
+LOC_PART = Span(15, 25, "LOC", 0.8, "ner")
+
+
+@pytest.mark.parametrize(
+    ("spans", "expected"),
+    [
+        ([], []),
+        ([PER], [PER]),
+        ([PER, PER], [PER]),
+        ([PER_SHORT, PER], [PER]),  # longer wins
+        ([TME_NER, TME_RULE], [TME_RULE]),  # same length: rule beats model
+        ([TME_RULE, LOC_PART], [TME_RULE]),  # equal length 10: rule first, LOC dropped
+        ([PER, TME_RULE], [PER, TME_RULE]),  # disjoint kept, in order
+        ([TME_RULE, PER], [PER, TME_RULE]),
+    ],
+)
+def test_longest_wins(spans: list[Span], expected: list[Span]) -> None:
+    assert longest_wins(spans) == expected
+
+
+@pytest.mark.parametrize(
+    ("spans", "expected"),
+    [
+        ([], []),
+        ([PER_SHORT, PER], [PER]),
+        ([TME_NER, TME_RULE], [TME_RULE]),
+        # partial overlap: nothing either detector claimed stays visible
+        ([TME_RULE, LOC_PART], [Span(10, 25, "TME", 0.9, "rule:time")]),
+        ([PER, TME_RULE], [PER, TME_RULE]),
+        # touching spans stay apart (they do not overlap)
+        ([Span(0, 4, "PER"), Span(4, 8, "LOC")], [Span(0, 4, "PER"), Span(4, 8, "LOC")]),
+        # chains fuse transitively
+        (
+            [Span(0, 5, "PER"), Span(3, 8, "LOC"), Span(7, 12, "ORG")],
+            [Span(0, 12, "PER")],
+        ),
+    ],
+)
+def test_union(spans: list[Span], expected: list[Span]) -> None:
+    assert union(spans) == expected
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES.values())
+def test_strategies_return_sorted_disjoint_spans(strategy: object) -> None:
+    spans = [Span(5, 9, "LOC"), Span(0, 6, "PER"), Span(20, 22, "ORG"), Span(8, 12, "TME")]
+    merged = strategy(spans)  # type: ignore[operator]
+    assert merged == sorted(merged)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(merged))
+
+
+def test_strategies_do_not_mutate_input() -> None:
+    spans = [Span(0, 6, "PER"), Span(5, 9, "LOC")]
+    copy = list(spans)
+    union(spans)
+    longest_wins(spans)
+    assert spans == copy

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymizer.config import OperatorSpec
+from anonymizer.replace import Numbering, Replacer
+from anonymizer.span import Span
+from support import make_config
+
+
+def spans_of(text: str, *words: tuple[str, str]) -> list[Span]:
+    found, cursor = [], 0
+    for word, label in words:
+        start = text.index(word, cursor)
+        found.append(Span(start, start + len(word), label))
+        cursor = start + len(word)
+    return found
+
+
+def test_numbering_counts_distinct_surface_strings_per_label() -> None:
+    text = "Anna ... Anna ... Erik i Umeå"
+    spans = spans_of(text, ("Anna", "PER"), ("Anna", "PER"), ("Erik", "PER"), ("Umeå", "LOC"))
+    result = Replacer(make_config()).apply(text, spans, Numbering())
+    assert result.text == "[PER_1] ... [PER_1] ... [PER_2] i [LOC_1]"
+
+
+def test_numbering_ignores_case_and_spacing() -> None:
+    text = "Anna  Lind och ANNA LIND"
+    spans = [Span(0, 10, "PER"), Span(15, 24, "PER")]
+    assert Replacer(make_config()).apply(text, spans, Numbering()).text == "[PER_1] och [PER_1]"
+
+
+def test_shared_numbering_spans_documents() -> None:
+    replacer, numbering = Replacer(make_config()), Numbering()
+    first = replacer.apply("Erik", [Span(0, 4, "PER")], numbering)
+    second = replacer.apply("Anna och Erik", [Span(0, 4, "PER"), Span(9, 13, "PER")], numbering)
+    assert (first.text, second.text) == ("[PER_1]", "[PER_2] och [PER_1]")
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (OperatorSpec("placeholder", "<{label}>"), "Hej <PER>!"),
+        (OperatorSpec("placeholder", "{label}-{n}"), "Hej PER-1!"),
+        (OperatorSpec("mask"), "Hej *********!"),
+        (OperatorSpec("mask", char="X"), "Hej XXXXXXXXX!"),
+        (OperatorSpec("remove"), "Hej !"),
+    ],
+)
+def test_operators(spec: OperatorSpec, expected: str) -> None:
+    text = "Hej Anna Lind!"
+    result = Replacer(make_config(PER=spec)).apply(text, [Span(4, 13, "PER")], Numbering())
+    assert result.text == expected
+    [replacement] = result.replacements
+    assert text[replacement.span.start : replacement.span.end] == "Anna Lind"
+
+
+def test_default_operator_covers_labels_without_entry() -> None:
+    result = Replacer(make_config()).apply("Volvo", [Span(0, 5, "ORG")], Numbering())
+    assert result.text == "[ORG_1]"
+
+
+def test_overlapping_spans_are_refused() -> None:
+    with pytest.raises(ValueError, match="overlap"):
+        Replacer(make_config()).apply("Anna Lind", [Span(0, 5, "PER"), Span(4, 9, "PER")], Numbering())
