@@ -72,12 +72,17 @@ class Anonymizer:
             config = load_config(config)
         if entities is not None:
             config = config.with_entities(frozenset(label.strip().upper() for label in entities))
+        detectors: list[Detector] = []
+        if config.time_rules:
+            detectors.append(TimeDetector(score=config.time_score))
+        rule_labels = frozenset().union(*(d.labels for d in detectors))
+        if config.entities <= rule_labels:
+            # Only rule labels asked for (e.g. --entities TME): skip loading the tagger.
+            return cls(config=config, detectors=detectors, model_sha256=None)
         if model_path is None:
             model_path = default_model_path() if config.model_path == "default" else Path(config.model_path)
         model = load_model(model_path)
-        detectors: list[Detector] = [NerDetector(model, batch_size=batch_size or config.batch_size)]
-        if config.time_rules:
-            detectors.append(TimeDetector(score=config.time_score))
+        detectors.insert(0, NerDetector(model, batch_size=batch_size or config.batch_size))
         return cls(config=config, detectors=detectors, model_sha256=model.sha256)
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:

@@ -49,8 +49,16 @@ def tools() -> None:
     help="Continue from the last finished epoch in --out.",
 )
 @click.option("--max-epochs", type=click.IntRange(min=1), help="Override the recipe's max_epochs.")
+@click.option(
+    "--threads", type=click.IntRange(min=1), help="Torch threads (default: all cores; 1 on a shared machine)."
+)
 def train(
-    settings_path: Path, data_root: Path | None, out: Path, resume: bool, max_epochs: int | None
+    settings_path: Path,
+    data_root: Path | None,
+    out: Path,
+    resume: bool,
+    max_epochs: int | None,
+    threads: int | None,
 ) -> None:
     """Train the fp32 tagger from the shared data (then run `anonymizer quantize`)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -81,9 +89,75 @@ def train(
                 out,
                 resume=resume,
                 max_epochs=max_epochs,
+                threads=threads,
                 on_epoch=lambda done, total: progress.update(task, completed=done, total=total),
             )
         stderr.print(f"best model: {best}\nlog: {out / 'training.log'}")
+        click.echo(str(best))
+
+
+@tools.command("pretrain-lm")
+@click.option("--direction", type=click.Choice(["forward", "backward"]), required=True)
+@click.option(
+    "--config",
+    "settings_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default="models/train.toml",
+    show_default=True,
+    help="Recipe whose [data] text files are the corpus.",
+)
+@click.option(
+    "--data-root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with text/ (default: the recipe's data.root).",
+)
+@click.option(
+    "--chars",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=DEFAULT_TRAIN_DIR / "resources" / "chars.pkl",
+    show_default=True,
+    help="Character dictionary (made by `anonymizer train`).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Working folder (default: ~/.cache/anonymizer/lm-DIRECTION).",
+)
+@click.option("--hidden-size", type=click.IntRange(min=8), default=1024, show_default=True)
+@click.option("--max-epochs", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), help="Torch threads (default: all cores).")
+def pretrain_lm(
+    direction: str,
+    settings_path: Path,
+    data_root: Path | None,
+    chars: Path,
+    out: Path | None,
+    hidden_size: int,
+    max_epochs: int,
+    threads: int | None,
+) -> None:
+    """Pretrain a character language model on the raw text (resumes from its checkpoint)."""
+    import torch
+
+    from anonymizer.training.language_model import prepare_corpus, train_language_model
+    from anonymizer.training.train import TrainSettings
+
+    with exit_codes():
+        settings = TrainSettings.load(settings_path, data_root=data_root)
+        work = out or Path(f"~/.cache/anonymizer/lm-{direction}").expanduser()
+        corpus = work.parent / "lm-corpus"
+        splits = prepare_corpus(settings.text, corpus)
+        stderr.print(f"corpus: {corpus} ({splits} splits); log: {work / 'training.log'}")
+        if threads is not None:
+            torch.set_num_threads(threads)
+        best = train_language_model(
+            corpus,
+            work,
+            char_dictionary=chars,
+            forward=direction == "forward",
+            hidden_size=hidden_size,
+            max_epochs=max_epochs,
+        )
         click.echo(str(best))
 
 
@@ -162,3 +236,7 @@ def evaluate(
             with predictions_out.open("w", encoding="utf-8") as handle:
                 write_predictions(handle, sentences, predicted_tags, io=io_scheme)
         click.echo(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    tools()

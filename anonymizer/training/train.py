@@ -45,9 +45,8 @@ class TrainSettings:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
             data = raw["data"]
-            root = data_root or (path.parent / data["root"]).resolve()
-            if data_root is None and not root.exists():
-                root = (Path.cwd() / data["root"]).resolve()
+            # A relative root is taken from the working directory (the repository root).
+            root = (data_root or Path(data["root"])).resolve()
             return cls(
                 root=root,
                 train=[root / p for p in data["train"]],
@@ -123,6 +122,7 @@ def train(
     *,
     resume: bool = True,
     max_epochs: int | None = None,
+    threads: int | None = None,
     on_epoch: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Train (or resume) and return the path of the best model on dev."""
@@ -169,7 +169,10 @@ def train(
             if on_epoch is not None:
                 on_epoch(epoch, epochs)
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    if threads is not None:
+        # One thread degrades gracefully when other processes share the cores;
+        # two OpenMP threads that spin-wait can run 10x slower under contention.
+        torch.set_num_threads(threads)
     if start_epoch >= epochs:
         return out / "best-model.pt"
     ModelTrainer(tagger, corpus).train(
