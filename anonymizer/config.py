@@ -23,7 +23,7 @@ _LABEL_CHARS = frozenset(string.ascii_uppercase + string.digits + "_")
 _SCHEMA: dict[str, Any] = {
     "redact": {"entities": list},
     "model": {"path": str, "batch_size": int},
-    "rules": {"time": {"enabled": bool, "score": float}},
+    "rules": {"time": {"enabled": bool, "score": float}, "propagation": {"enabled": bool}},
     "operators": None,  # free-form table of labels, checked below
 }
 
@@ -43,6 +43,7 @@ class Config:
     batch_size: int = 32
     time_rules: bool = True
     time_score: float = 0.9
+    propagation: bool = True
     sources: tuple[str, ...] = ()
     digest: str = field(default="", compare=False)
 
@@ -166,6 +167,7 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         batch_size=batch_size,
         time_rules=time_rules.get("enabled", True),
         time_score=float(time_rules.get("score", 0.9)),
+        propagation=raw.get("rules", {}).get("propagation", {}).get("enabled", True),
         sources=sources,
         digest=hashlib.sha256(canonical.encode()).hexdigest(),
     )

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from anonymizer.audit import AuditLog
 from anonymizer.config import Config, load_config, shipped_file
 from anonymizer.detectors import Detector
 from anonymizer.errors import DetectionError, UsageError
+from anonymizer.io import Reader, Writer
 from anonymizer.merge import DEFAULT_STRATEGY, STRATEGIES, Strategy
+from anonymizer.propagate import Mentions, find_mentions, learn
 from anonymizer.replace import Numbering, Replacer
 from anonymizer.span import Redaction, Span
 
@@ -30,8 +32,9 @@ def default_model_path() -> Path:
 class Anonymizer:
     """Detects and replaces entities in batches of texts.
 
-    Each text passed to :meth:`redact` is its own document for ``{n}`` numbering;
-    pass a shared :class:`Numbering` to :meth:`redact_many` to span several texts.
+    Each text passed to :meth:`redact` is its own document (for ``{n}`` numbering
+    and mention propagation); pass a shared :class:`Document` to
+    :meth:`redact_many` to make several texts one document.
     """
 
     def __init__(
@@ -107,15 +110,34 @@ class Anonymizer:
         return [self.strategy(spans) for spans in per_text]
 
     def redact(self, texts: Sequence[str]) -> list[Redaction]:
-        return self.redact_many(texts, [Numbering() for _ in texts])
+        return self.redact_many(texts, [Document() for _ in texts])
 
-    def redact_many(self, texts: Sequence[str], numberings: Sequence[Numbering]) -> list[Redaction]:
-        """Redact ``texts``; ``numberings[i]`` is the document state text ``i`` belongs to."""
+    def redact_many(self, texts: Sequence[str], documents: Sequence[Document]) -> list[Redaction]:
+        """Redact ``texts``; ``documents[i]`` is the document text ``i`` belongs to."""
         all_spans = self.detect(texts)
+        if self.config.propagation:
+            # Learn from every text first, so a name found in a later paragraph
+            # of the batch also covers an earlier one.
+            for text, spans, document in zip(texts, all_spans, documents, strict=True):
+                learn(text, spans, document.mentions)
+                for surface, (label, _, full_form) in document.mentions.table.items():
+                    document.numbering.alias(label, surface, full_form)
+            all_spans = [
+                self.strategy([*spans, *find_mentions(text, spans, document.mentions)])
+                for text, spans, document in zip(texts, all_spans, documents, strict=True)
+            ]
         return [
-            self._replacer.apply(text, spans, numbering)
-            for text, spans, numbering in zip(texts, all_spans, numberings, strict=True)
+            self._replacer.apply(text, spans, document.numbering)
+            for text, spans, document in zip(texts, all_spans, documents, strict=True)
         ]
+
+
+@dataclass
+class Document:
+    """What one document accumulates: placeholder numbers and known mentions."""
+
+    numbering: Numbering = field(default_factory=Numbering)
+    mentions: Mentions = field(default_factory=Mentions)
 
 
 @dataclass(frozen=True)
@@ -131,47 +153,46 @@ class JobStats:
 
 def run_job(
     anonymizer: Anonymizer,
-    reader: Any,
-    writer: Any,
+    reader: Reader,
+    writer: Writer,
     *,
-    audit: Any = None,
+    audit: AuditLog | None = None,
     one_document: bool = False,
     on_rows: Callable[[int], None] | None = None,
 ) -> JobStats:
     """Stream every chunk of ``reader`` through ``anonymizer`` into ``writer``.
 
-    ``one_document``: number placeholders across the whole input (text files);
-    otherwise each row is a document. Null cells pass through untouched.
+    ``one_document``: the whole input is one document (text files); otherwise
+    each row is one. Null and empty cells pass through untouched.
     """
     import time
 
     started = time.monotonic()
     rows = 0
     counts: Counter[str] = Counter()
-    file_numbering = Numbering()
+    whole_file = Document()
     for chunk in reader:
         cells: list[tuple[int, str | None, str]] = []
-        numberings: list[Numbering] = []
-        row_numbering: dict[int, Numbering] = {}
-        for field, values in chunk.fields.items():
+        documents: list[Document] = []
+        rows_of_chunk: dict[int, Document] = {}
+        for name, values in chunk.fields.items():
             for offset, value in enumerate(values):
                 if value:
-                    cells.append((offset, field, value))
-                    if one_document:
-                        numberings.append(file_numbering)
-                    else:
-                        numberings.append(row_numbering.setdefault(offset, Numbering()))
-        redactions = anonymizer.redact_many([cell[2] for cell in cells], numberings)
+                    cells.append((offset, name, value))
+                    documents.append(
+                        whole_file if one_document else rows_of_chunk.setdefault(offset, Document())
+                    )
+        redactions = anonymizer.redact_many([cell[2] for cell in cells], documents)
         replaced: dict[str | None, list[str | None]] = {f: list(v) for f, v in chunk.fields.items()}
-        for (offset, field, value), redaction in zip(cells, redactions, strict=True):
-            replaced[field][offset] = redaction.text
+        for (offset, name, value), redaction in zip(cells, redactions, strict=True):
+            replaced[name][offset] = redaction.text
             counts.update(item.span.label for item in redaction.replacements)
             if audit is not None:
                 for item in redaction.replacements:
                     audit.write(
                         source=reader.source,
                         record=chunk.first_row + offset,
-                        field=field,
+                        field=name,
                         original=value,
                         item=item,
                     )

@@ -17,13 +17,24 @@ def surface_key(surface: str) -> str:
 
 @dataclass
 class Numbering:
-    """Distinct surface strings per label within one document, in order of first sight."""
+    """Distinct surface strings per label within one document, in order of first sight.
+
+    An alias makes a surface share another's number ("Per" -> "Per Andersson").
+    """
 
     seen: dict[str, dict[str, int]] = field(default_factory=dict)
+    aliases: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def alias(self, label: str, surface: str, target: str) -> None:
+        key, target_key = surface_key(surface), surface_key(target)
+        if key != target_key:
+            self.aliases.setdefault((label, key), target_key)
 
     def number(self, label: str, surface: str) -> int:
         table = self.seen.setdefault(label, {})
-        return table.setdefault(surface_key(surface), len(table) + 1)
+        key = surface_key(surface)
+        key = self.aliases.get((label, key), key)
+        return table.setdefault(key, len(table) + 1)
 
 
 class Replacer:

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+from support import FakeDetector, make_config
+
+from anonymizer.pipeline import Anonymizer, Document
+from anonymizer.propagate import Mentions, find_mentions, learn
+from anonymizer.span import Span
+
+
+def spans_for(text: str, surface: str, label: str) -> list[Span]:
+    start = text.index(surface)
+    return [Span(start, start + len(surface), label, 0.8, "ner")]
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "label", "expected"),
+    [
+        ("Per Andersson skrev. Per fick svar.", "Per Andersson", "PER", ["Per"]),
+        ("Anna Lind ringde. Lind var arg.", "Anna Lind", "PER", ["Lind"]),
+        (
+            "Anna Lind ringde. Annas mamma svarade.",
+            "Anna Lind",
+            "PER",
+            ["Anna"],
+        ),  # genitive: span stops before s
+        ("Hej Anna! Anna, ring mig.", "Hej Anna", "PER", ["Anna"]),  # greeting is not a name part
+        ("Umeå är fint. Jag bor i Umeå.", "Umeå", "LOC", ["Umeå"]),
+        ("Volvo Cars köpte. Volvo sade.", "Volvo Cars", "ORG", []),  # ORG: whole form only
+        ("Per Andersson skrev. Perfekt svar.", "Per Andersson", "PER", []),  # whole words only
+        ("Erik Ek kom. Eken föll.", "Erik Ek", "PER", []),
+        ("Dr Berg kom. Berg log.", "Dr Berg", "PER", ["Berg"]),
+        ("Eva bor i Umeå. Kom till Umeå.", "Eva", "MISC", []),  # MISC is never propagated
+    ],
+)
+def test_find_mentions(text: str, found: str, label: str, expected: list[str]) -> None:
+    spans = spans_for(text, found, label)
+    mentions = Mentions()
+    learn(text, spans, mentions)
+    extra = find_mentions(text, spans, mentions)
+    assert [text[s.start : s.end] for s in extra] == expected
+    assert all(s.detector == "rule:propagation" and s.label == label for s in extra)
+
+
+def test_mentions_cross_texts_of_one_document_and_share_numbers() -> None:
+    detector = FakeDetector({"Andersson": "PER"})
+    anonymizer = Anonymizer(config=make_config().with_entities(frozenset({"PER"})), detectors=[detector])
+    document = Document()
+    texts = ["Brev till Lars.", "Lars Andersson svarade.", "Hälsa Lars!"]
+    spans = [[], [Span(0, 14, "PER")], []]
+    detector.detect = lambda batch: spans  # type: ignore[method-assign]
+    results = anonymizer.redact_many(texts, [document] * 3)
+    assert [r.text for r in results] == ["Brev till [PER_1].", "[PER_1] svarade.", "Hälsa [PER_1]!"]
+
+
+def test_propagation_can_be_switched_off() -> None:
+    from dataclasses import replace
+
+    detector = FakeDetector({"Anna": "PER"})
+    config = replace(make_config().with_entities(frozenset({"PER"})), propagation=False)
+    anonymizer = Anonymizer(config=config, detectors=[detector])
+    detector.detect = lambda batch: [[Span(0, 9, "PER")] for _ in batch]  # type: ignore[method-assign]
+    [result] = anonymizer.redact(["Anna Lind och Lind"])
+    assert result.text == "[PER_1] och Lind"
