@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from support import FakeDetector, make_config
 
 from anonymizer.pipeline import Anonymizer, Document
 from anonymizer.propagate import Mentions, find_mentions, learn
 from anonymizer.span import Span
+from support import FakeDetector, make_config
 
 
 def spans_for(text: str, surface: str, label: str) -> list[Span]:

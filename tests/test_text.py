@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -45,7 +47,7 @@ def test_tokens_are_exact_disjoint_slices_covering_all_visible_characters(text: 
     tokens = [token for sentence in sentences(text) for token in sentence]
     for token in tokens:
         assert text[token.start : token.end] == token.text
-    for left, right in zip(tokens, tokens[1:], strict=False):
+    for left, right in itertools.pairwise(tokens):
         assert left.end <= right.start
     covered = {i for token in tokens for i in range(token.start, token.end)}
     visible = {i for i, char in enumerate(text) if not char.isspace() and char != "\n"}
