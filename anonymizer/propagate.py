@@ -10,6 +10,7 @@ Pure functions over a mutable per-document ``Mentions`` table, like ``Numbering`
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,27 +31,28 @@ NOT_NAME_PARTS = frozenset(
 )
 
 
+_WORD = re.compile(r"\w+(?:[-:'\u2019]\w+)*")
+
+
 @dataclass
 class Mentions:
-    """Surface form -> (label, score, full form) of the entities found so far in one document.
+    """The entities found so far in one document, keyed by their words joined by one space.
 
-    The full form of a name part ("Per") is the name it was taken from ("Per
-    Andersson"), so both can share one placeholder number.
+    Each entry is (label, score, full form): the full form of a name part ("Per") is
+    the name it was taken from ("Per Andersson"), so both can share one placeholder
+    number. Lookup is by word n-grams, so a document with thousands of names costs
+    dictionary lookups, not a regular expression with thousands of alternatives.
     """
 
     table: dict[str, tuple[str, float, str]] = field(default_factory=dict)
-    _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
+    longest: int = 0  # words in the longest mention
 
     def add(self, surface: str, label: str, score: float, *, full_form: str | None = None) -> None:
-        if surface not in self.table:
-            self.table[surface] = (label, score, full_form or surface)
-            self._pattern = None
-
-    def pattern(self) -> re.Pattern[str] | None:
-        if self._pattern is None and self.table:
-            alternatives = "|".join(re.escape(s) for s in sorted(self.table, key=len, reverse=True))
-            self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?=s?(?!\w))")
-        return self._pattern
+        words = _WORD.findall(surface)
+        key = " ".join(words)
+        if key and key not in self.table:
+            self.table[key] = (label, score, full_form or surface)
+            self.longest = max(self.longest, len(words))
 
 
 def learn(text: str, spans: Iterable[Span], mentions: Mentions) -> None:
@@ -61,21 +63,44 @@ def learn(text: str, spans: Iterable[Span], mentions: Mentions) -> None:
         surface = text[span.start : span.end]
         mentions.add(surface, span.label, span.score)
         if span.label == "PER":
-            for part in re.findall(r"[^\W\d_][\w'-]*", surface):
+            for part in _WORD.findall(surface):
                 if len(part) > 1 and part[0].isupper() and part.lower() not in NOT_NAME_PARTS:
                     mentions.add(part, "PER", span.score, full_form=surface)
 
 
 def find_mentions(text: str, spans: Sequence[Span], mentions: Mentions) -> list[Span]:
-    """Occurrences of known mentions in ``text`` that no span in ``spans`` already touches."""
-    pattern = mentions.pattern()
-    if pattern is None:
+    """Occurrences of known mentions in ``text`` that no span in ``spans`` already touches.
+
+    Longest mention first at each word; a trailing genitive ``s`` stays outside the span.
+    """
+    if not mentions.table:
         return []
-    found = []
-    for match in pattern.finditer(text):
-        candidate_start, candidate_end = match.span()
-        if any(s.start < candidate_end and candidate_start < s.end for s in spans):
+    words = list(_WORD.finditer(text))
+    found: list[Span] = []
+    index = 0
+    while index < len(words):
+        hit = _mention_at(text, words, index, mentions)
+        if hit is None:
+            index += 1
             continue
-        label, score, _ = mentions.table[match.group()]
-        found.append(Span(candidate_start, candidate_end, label, round(score * SCORE_FACTOR, 4), DETECTOR))
+        count, start, end, (label, score, _) = hit
+        if not any(s.start < end and start < s.end for s in spans):
+            found.append(Span(start, end, label, round(score * SCORE_FACTOR, 4), DETECTOR))
+        index += count
     return found
+
+
+def _mention_at(
+    text: str, words: list[re.Match[str]], index: int, mentions: Mentions
+) -> tuple[int, int, int, tuple[str, float, str]] | None:
+    for count in range(min(mentions.longest, len(words) - index), 0, -1):
+        run = words[index : index + count]
+        if any(not text[a.end() : b.start()].isspace() for a, b in itertools.pairwise(run)):
+            continue  # "Anna, Lind" is not "Anna Lind"
+        key = " ".join(word.group() for word in run)
+        start, end = run[0].start(), run[-1].end()
+        if key in mentions.table:
+            return count, start, end, mentions.table[key]
+        if key.endswith("s") and key[:-1] in mentions.table:
+            return count, start, end - 1, mentions.table[key[:-1]]
+    return None

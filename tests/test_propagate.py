@@ -31,6 +31,15 @@ def spans_for(text: str, surface: str, label: str) -> list[Span]:
         ("Erik Ek kom. Eken föll.", "Erik Ek", "PER", []),
         ("Dr Berg kom. Berg log.", "Dr Berg", "PER", ["Berg"]),
         ("Eva bor i Umeå. Kom till Umeå.", "Eva", "MISC", []),  # MISC is never propagated
+        ("Anna Lind ringde. Anna  Lind igen.", "Anna Lind", "PER", ["Anna  Lind"]),  # any spacing
+        (
+            "Anna Lind ringde. Anna, Lind.",
+            "Anna Lind",
+            "PER",
+            ["Anna", "Lind"],
+        ),  # not one name across a comma
+        ("Anna Lind ringde. Anna Linds bil.", "Anna Lind", "PER", ["Anna Lind"]),
+        ("Region Skåne svarade. Region Skånes chef.", "Region Skåne", "ORG", ["Region Skåne"]),
     ],
 )
 def test_find_mentions(text: str, found: str, label: str, expected: list[str]) -> None:
@@ -62,3 +71,13 @@ def test_propagation_can_be_switched_off() -> None:
     detector.detect = lambda batch: [[Span(0, 9, "PER")] for _ in batch]  # type: ignore[method-assign]
     [result] = anonymizer.redact(["Anna Lind och Lind"])
     assert result.text == "[PER_1] och Lind"
+
+
+def test_many_mentions_are_found_by_lookup() -> None:
+    mentions = Mentions()
+    names = [f"Namn{i} Efternamn{i}" for i in range(5000)]
+    for name in names:
+        mentions.add(name, "PER", 0.9)
+    text = f"Vi mötte {names[4321]} och {names[7]}."
+    found = find_mentions(text, [], mentions)
+    assert [text[s.start : s.end] for s in found] == [names[4321], names[7]]

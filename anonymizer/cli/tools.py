@@ -15,6 +15,21 @@ from anonymizer.cli.common import exit_codes, stderr
 DEFAULT_TRAIN_DIR = Path("~/.cache/anonymizer/train").expanduser()
 
 
+recipe_option = click.option(
+    "--config",
+    "settings_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default="models/train.toml",
+    show_default=True,
+    help="Training recipe: corpora, raw text, embeddings, hyper-parameters.",
+)
+data_root_option = click.option(
+    "--data-root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with ner/ and text/ (default: the recipe's data.root).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="anonymizer")
 def tools() -> None:
@@ -22,19 +37,8 @@ def tools() -> None:
 
 
 @tools.command()
-@click.option(
-    "--config",
-    "settings_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default="models/train.toml",
-    show_default=True,
-    help="Training recipe (corpora, embeddings, hyper-parameters).",
-)
-@click.option(
-    "--data-root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder with ner/ and text/ (default: the recipe's data.root).",
-)
+@recipe_option
+@data_root_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -98,19 +102,8 @@ def train(
 
 @tools.command("pretrain-lm")
 @click.option("--direction", type=click.Choice(["forward", "backward"]), required=True)
-@click.option(
-    "--config",
-    "settings_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default="models/train.toml",
-    show_default=True,
-    help="Recipe whose [data] text files are the corpus.",
-)
-@click.option(
-    "--data-root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder with text/ (default: the recipe's data.root).",
-)
+@recipe_option
+@data_root_option
 @click.option(
     "--chars",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
