@@ -133,3 +133,12 @@ def test_saved_tagger_gives_the_same_features_and_tags_after_reload(tmp_path: Pa
     for got, want in zip(quantized["vectors"], expected, strict=True):
         assert got == pytest.approx(want, abs=0.05)
     assert len(quantized["runs"]) == len(SENTENCES)
+
+
+def test_regression_token_count_mismatch_is_an_error_not_shifted_offsets() -> None:
+    from anonymizer.detectors.ner import NerDetector
+
+    detector = NerDetector(load_model(default_model_path()))
+    assert len(detector.tag([["Anna", "\u200b", "Lind"]])) == 1
+    with pytest.raises(ValueError, match="kept 1 of 2 tokens"):
+        detector.tag([["", "Anna"]])

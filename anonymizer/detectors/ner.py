@@ -141,6 +141,8 @@ class NerDetector:
                 results.append([])
                 continue
             sentence = next(built)
+            if len(sentence) != len(tokens):  # Flair drops empty tokens: offsets would shift
+                raise ValueError(f"Flair kept {len(sentence)} of {len(tokens)} tokens")
             runs = [
                 (span.tokens[0].idx - 1, span.tokens[-1].idx - 1, label.value, float(label.score))
                 for span in sentence.get_spans("predicted")
