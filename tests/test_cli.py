@@ -239,6 +239,19 @@ def test_output_equal_to_input_is_refused(tmp_path: Path) -> None:
     assert data.read_bytes() == (SAMPLES / "notes.csv").read_bytes()
 
 
+def test_audit_path_equal_to_input_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "letter.txt"
+    data.write_bytes((SAMPLES / "letter.txt").read_bytes())
+    assert_usage_error(run(data, "-o", tmp_path / "o.txt", "--audit", data), "input file")
+    assert data.read_bytes() == (SAMPLES / "letter.txt").read_bytes()
+
+
+def test_unwritable_output_directory_exits_with_a_message(tmp_path: Path) -> None:
+    result = run(SAMPLES / "letter.txt", "-o", tmp_path / "missing" / "o.txt")
+    assert result.exit_code in (1, 2) and "missing" in result.output
+    assert not (tmp_path / "missing").exists()
+
+
 def test_undecodable_input_names_file_row_and_encoding(tmp_path: Path) -> None:
     bad = tmp_path / "latin1.csv"
     bad.write_bytes("id,text\n1,Hej\n2,Åsa bor i Växjö\n".encode("latin-1"))

@@ -149,6 +149,8 @@ def _run(
         raise UsageError(f"{target}: the output path is the input file; choose another -o path")
     if target is not None and audit_path is not None and _same_file(target, audit_path):
         raise UsageError(f"{audit_path}: the audit log cannot be the output file")
+    if audit_path is not None and input_path != STDIN and _same_file(Path(input_path), audit_path):
+        raise UsageError(f"{audit_path}: the audit log path is the input file; choose another --audit path")
     if input_path != STDIN and not Path(input_path).is_file():
         raise UsageError(f"{input_path}: no such file")
     if audit_include_text and audit_path is None:

@@ -28,6 +28,10 @@ def exit_codes() -> Iterator[None]:
     except AnonymizerError as error:
         stderr.print(f"[bold red]failed:[/] {escape(str(error))}")
         sys.exit(EXIT_FAILURE)
+    except OSError as error:  # disk full, permissions: name the file, never the data
+        where = f" ({error.filename})" if error.filename else ""
+        stderr.print(f"[bold red]failed:[/] {escape(error.strerror or type(error).__name__)}{escape(where)}")
+        sys.exit(EXIT_FAILURE)
     except KeyboardInterrupt:
-        stderr.print("[bold red]interrupted[/]: nothing was written to the output path")
+        stderr.print("[bold red]interrupted[/]: no output file or audit log was left at the target paths")
         sys.exit(130)
