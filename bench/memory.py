@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from _report import MIB, environment, markdown_table, write_json
+from _report import MIB, environment, markdown_table, settings, write_json
 
 FORMATS = ("csv", "parquet", "jsonl", "text")
 SUFFIX = {"csv": ".csv", "parquet": ".parquet", "jsonl": ".jsonl", "text": ".txt"}
@@ -383,11 +383,7 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
         args.json,
         {
             "benchmark": "memory",
-            "settings": {
-                key: str(value) if isinstance(value, Path) else value
-                for key, value in vars(args).items()
-                if key != "json"
-            },
+            "settings": settings(args),
             "environment": environment(),
             "runs": [
                 asdict(r)

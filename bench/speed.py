@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _report import MIB, environment, markdown_table, write_json
+from _report import MIB, environment, markdown_table, settings, write_json
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "ner" / "talbanken_dev.bio"
@@ -226,11 +226,7 @@ def main() -> None:
         args.json,
         {
             "benchmark": "speed",
-            "settings": {
-                key: str(value) if isinstance(value, Path) else value
-                for key, value in vars(args).items()
-                if key != "json"
-            },
+            "settings": settings(args),
             "environment": environment()
             | {"torch": torch.__version__, "quantized_engine": torch.backends.quantized.engine},
             "corpus": {"path": str(args.corpus), "sentences": len(corpus), "tokens": tokens},
