@@ -119,9 +119,8 @@ class Anonymizer:
             # Learn from every text first, so a name found in a later paragraph
             # of the batch also covers an earlier one.
             for text, spans, document in zip(texts, all_spans, documents, strict=True):
-                learn(text, spans, document.mentions)
-                for surface, (label, _, full_form) in document.mentions.table.items():
-                    document.numbering.alias(label, surface, full_form)
+                for part, full_name in learn(text, spans, document.mentions):
+                    document.numbering.alias("PER", part, full_name)
             all_spans = [
                 self.strategy([*spans, *find_mentions(text, spans, document.mentions)])
                 for text, spans, document in zip(texts, all_spans, documents, strict=True)

@@ -47,25 +47,38 @@ class Mentions:
     table: dict[str, tuple[str, float, str]] = field(default_factory=dict)
     longest: int = 0  # words in the longest mention
 
-    def add(self, surface: str, label: str, score: float, *, full_form: str | None = None) -> None:
+    def add(self, surface: str, label: str, score: float, *, full_form: str | None = None) -> bool:
+        """Record a mention; False if it was known already (the first sighting wins)."""
         words = _WORD.findall(surface)
         key = " ".join(words)
-        if key and key not in self.table:
-            self.table[key] = (label, score, full_form or surface)
-            self.longest = max(self.longest, len(words))
+        if not key or key in self.table:
+            return False
+        self.table[key] = (label, score, full_form or surface)
+        self.longest = max(self.longest, len(words))
+        return True
 
 
-def learn(text: str, spans: Iterable[Span], mentions: Mentions) -> None:
-    """Add the mentions that ``spans`` of ``text`` establish."""
+def learn(text: str, spans: Iterable[Span], mentions: Mentions) -> list[tuple[str, str]]:
+    """Add the mentions that ``spans`` of ``text`` establish.
+
+    Returns the new name parts with the full name each came from, ``("Per", "Per
+    Andersson")``, so the caller can give both one placeholder number.
+    """
+    new_parts = []
     for span in spans:
         if span.label not in PROPAGATED_LABELS:
             continue
         surface = text[span.start : span.end]
         mentions.add(surface, span.label, span.score)
         if span.label == "PER":
-            for part in _WORD.findall(surface):
-                if len(part) > 1 and part[0].isupper() and part.lower() not in NOT_NAME_PARTS:
-                    mentions.add(part, "PER", span.score, full_form=surface)
+            for part in filter(_is_name_part, _WORD.findall(surface)):
+                if mentions.add(part, "PER", span.score, full_form=surface):
+                    new_parts.append((part, surface))
+    return new_parts
+
+
+def _is_name_part(word: str) -> bool:
+    return len(word) > 1 and word[0].isupper() and word.lower() not in NOT_NAME_PARTS
 
 
 def find_mentions(text: str, spans: Sequence[Span], mentions: Mentions) -> list[Span]:

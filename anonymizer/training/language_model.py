@@ -1,8 +1,10 @@
 """Character language models (Flair embeddings) pretrained on the local Swedish text.
 
 Flair's Swedish LMs download at run time; these are trained here instead. The LM
-trainer checkpoints after every split file, so the corpus is cut into ~1 MB splits:
-an interrupted run loses at most one split of work (``resume=True``).
+trainer checkpoints after every split file, so the corpus is cut into ~1 MB splits
+and an interrupted run keeps its weights up to the last finished split
+(``resume=True``). Flair's resume then walks the split files from the first one
+again, so the epoch in progress repeats its early splits.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def prepare_corpus(
     """Write Flair's LM corpus layout (``train/``, ``valid.txt``, ``test.txt``); returns the split count.
 
     Every ``holdout_every``-th paragraph goes to validation or test, alternately.
-    Paragraphs are shuffled in blocks so one split mixes the three sources.
+    Paragraphs are shuffled first, so each split mixes the three sources.
     """
     if (target / "valid.txt").exists():
         return len(list((target / "train").glob("train_split_*")))
@@ -36,23 +38,22 @@ def prepare_corpus(
     random.Random(seed).shuffle(paragraphs)
     (target / "train").mkdir(parents=True, exist_ok=True)
     held: dict[str, list[str]] = {"valid.txt": [], "test.txt": []}
-    split, buffer, size = 0, [], 0
+    splits: list[list[str]] = [[]]
+    size = 0
     for index, paragraph in enumerate(paragraphs):
         if index % holdout_every == 0:
             held["valid.txt" if (index // holdout_every) % 2 == 0 else "test.txt"].append(paragraph)
             continue
-        buffer.append(paragraph)
-        size += len(paragraph)
         if size >= split_chars:
-            split += 1
-            (target / "train" / f"train_split_{split}").write_text("\n".join(buffer) + "\n", encoding="utf-8")
-            buffer, size = [], 0
-    if buffer:
-        split += 1
-        (target / "train" / f"train_split_{split}").write_text("\n".join(buffer) + "\n", encoding="utf-8")
+            splits.append([])
+            size = 0
+        splits[-1].append(paragraph)
+        size += len(paragraph)
+    for number, lines in enumerate(splits, start=1):
+        (target / "train" / f"train_split_{number}").write_text("\n".join(lines) + "\n", encoding="utf-8")
     for name, lines in held.items():
         (target / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return split
+    return len(splits)
 
 
 def train_language_model(
