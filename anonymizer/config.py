@@ -16,8 +16,12 @@ from typing import Any
 
 from anonymizer.errors import ConfigError
 
-OPERATORS = ("placeholder", "mask", "remove")
-TEMPLATE_FIELDS = frozenset({"label", "n"})
+OPERATORS = ("placeholder", "pseudonym", "surrogate", "mask", "hash", "remove", "keep")
+# Template fields each templated operator fills in.
+TEMPLATE_FIELDS = {"placeholder": frozenset({"label", "n"}), "pseudonym": frozenset({"label", "n", "id"})}
+DEFAULT_TEMPLATES = {"placeholder": "[{label}_{n}]", "pseudonym": "[{label}_{id}]"}
+# Hex digits of the keyed digest: pseudonym ids (``{id}``) and hash output.
+DEFAULT_LENGTHS = {"pseudonym": 8, "hash": 16}
 _LABEL_CHARS = frozenset(string.ascii_uppercase + string.digits + "_")
 
 _SCHEMA: dict[str, Any] = {
@@ -33,6 +37,7 @@ class OperatorSpec:
     operator: str
     template: str = "[{label}_{n}]"
     char: str = "*"
+    length: int = 8
 
 
 @dataclass(frozen=True)
@@ -174,24 +179,32 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
 
 
 def _operator(spec: Mapping[str, Any], key: str, fail: Any) -> OperatorSpec:
-    allowed = {"operator", "template", "char"}
+    allowed = {"operator", "template", "char", "length"}
     for name in spec:
         if name not in allowed:
             raise fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
     operator = spec.get("operator")
     if operator not in OPERATORS:
         raise fail(f"{key}.operator", f"{operator!r} is not one of {', '.join(OPERATORS)}")
-    template = spec.get("template", "[{label}_{n}]")
-    char = spec.get("char", "*")
+    template = spec.get("template", DEFAULT_TEMPLATES.get(operator, "[{label}_{n}]"))
+    if "template" in spec and operator not in TEMPLATE_FIELDS:
+        raise fail(f"{key}.template", f"the {operator} operator takes no template")
     if not isinstance(template, str):
         raise fail(f"{key}.template", "must be a string")
     try:
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
     except ValueError as error:
         raise fail(f"{key}.template", f"invalid template: {error}") from None
-    if not fields <= TEMPLATE_FIELDS:
-        unknown = ", ".join(sorted(fields - TEMPLATE_FIELDS))
-        raise fail(f"{key}.template", f"unknown field {{{unknown}}} (use {{label}} and {{n}})")
+    known = TEMPLATE_FIELDS.get(operator, frozenset())
+    if operator in TEMPLATE_FIELDS and not fields <= known:
+        unknown = ", ".join(sorted(fields - known))
+        usable = " and ".join("{" + name + "}" for name in sorted(known))
+        hint = " ({id} needs operator = \"pseudonym\")" if "id" in fields else ""
+        raise fail(f"{key}.template", f"unknown field {{{unknown}}} (use {usable}){hint}")
+    char = spec.get("char", "*")
     if not isinstance(char, str) or len(char) != 1:
         raise fail(f"{key}.char", "must be a single character")
-    return OperatorSpec(operator=operator, template=template, char=char)
+    length = spec.get("length", DEFAULT_LENGTHS.get(operator, 8))
+    if not isinstance(length, int) or isinstance(length, bool) or not 4 <= length <= 64:
+        raise fail(f"{key}.length", "must be a whole number of hex digits from 4 to 64")
+    return OperatorSpec(operator=operator, template=template, char=char, length=length)

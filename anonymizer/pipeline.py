@@ -6,6 +6,7 @@ is what the ``anonymize`` command wraps.
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,8 +45,13 @@ class Anonymizer:
         detectors: Sequence[Detector],
         strategy: Strategy = STRATEGIES[DEFAULT_STRATEGY],
         model_sha256: str | None = None,
+        key: bytes | None = None,
     ) -> None:
         self.config = config
+        # Without a key, keyed operators (pseudonym, surrogate, hash) are stable within
+        # this object only; pass one to make them stable across runs.
+        self.key_was_random = key is None
+        self.key = key if key is not None else secrets.token_bytes(32)
         self.detectors = list(detectors)
         self.strategy = strategy
         self.model_sha256 = model_sha256
@@ -56,7 +62,7 @@ class Anonymizer:
                 f"unknown entity type(s): {', '.join(sorted(unknown))}; "
                 f"known: {', '.join(sorted(self.known_labels))}"
             )
-        self._replacer = Replacer(config)
+        self._replacer = Replacer(config, key=self.key)
 
     @classmethod
     def load(
@@ -66,6 +72,7 @@ class Anonymizer:
         entities: Iterable[str] | None = None,
         model_path: Path | None = None,
         batch_size: int | None = None,
+        key: bytes | None = None,
     ) -> Anonymizer:
         """The shipped model and rules, with ``config`` and the keyword options laid over them."""
         from anonymizer.detectors.ner import NerDetector, load_model
@@ -81,12 +88,12 @@ class Anonymizer:
         rule_labels = frozenset().union(*(d.labels for d in detectors))
         if config.entities <= rule_labels:
             # Only rule labels asked for (e.g. --entities TME): skip loading the tagger.
-            return cls(config=config, detectors=detectors, model_sha256=None)
+            return cls(config=config, detectors=detectors, model_sha256=None, key=key)
         if model_path is None:
             model_path = default_model_path() if config.model_path == "default" else Path(config.model_path)
         model = load_model(model_path)
         detectors.insert(0, NerDetector(model, batch_size=batch_size or config.batch_size))
-        return cls(config=config, detectors=detectors, model_sha256=model.sha256)
+        return cls(config=config, detectors=detectors, model_sha256=model.sha256, key=key)
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
         """Merged, disjoint spans of the selected labels for each text."""

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from anonymizer.config import Config
-from anonymizer.operators import Operator, make_operator
+from anonymizer.operators import Operator, Target
+from anonymizer.operators.registry import make_operator
 from anonymizer.span import Redaction, Replacement, Span
 
 
@@ -30,21 +31,28 @@ class Numbering:
         if key != target_key:
             self.aliases.setdefault((label, key), target_key)
 
-    def number(self, label: str, surface: str) -> int:
+    def resolve(self, label: str, surface: str) -> tuple[int, str]:
+        """The entity's number and canonical form (the alias target, normalised)."""
         table = self.seen.setdefault(label, {})
         key = surface_key(surface)
         key = self.aliases.get((label, key), key)
-        return table.setdefault(key, len(table) + 1)
+        return table.setdefault(key, len(table) + 1), key
+
+    def number(self, label: str, surface: str) -> int:
+        return self.resolve(label, surface)[0]
 
 
 class Replacer:
-    def __init__(self, config: Config) -> None:
+    """``key`` is the secret of keyed operators: the same key, the same pseudonyms."""
+
+    def __init__(self, config: Config, *, key: bytes) -> None:
         self._config = config
+        self._key = key
         self._operators: dict[str, Operator] = {}
 
     def _operator(self, label: str) -> Operator:
         if label not in self._operators:
-            self._operators[label] = make_operator(self._config.operator_for(label))
+            self._operators[label] = make_operator(self._config.operator_for(label), key=self._key)
         return self._operators[label]
 
     def apply(self, text: str, spans: Sequence[Span], numbering: Numbering) -> Redaction:
@@ -56,8 +64,9 @@ class Replacer:
             if span.start < cursor or span.end > len(text):
                 raise ValueError(f"spans overlap or exceed the text: {span.start}-{span.end}")
             surface = text[span.start : span.end]
-            number = numbering.number(span.label, surface)
-            replacement = self._operator(span.label).replace(surface, label=span.label, number=number)
+            number, canonical = numbering.resolve(span.label, surface)
+            target = Target(surface=surface, label=span.label, number=number, canonical=canonical)
+            replacement = self._operator(span.label).replace(target)
             pieces.append(text[cursor : span.start])
             pieces.append(replacement)
             replacements.append(Replacement(span, replacement))

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 class Span:
     """A detected entity: ``text[start:end]`` of the ORIGINAL record.
 
-    ``detector`` is ``"ner"`` for the tagger and ``"rule:<name>"`` for rules.
+    ``detector`` is ``"ner"`` for the tagger, ``"rule:<name>"`` for rules and
+    ``"gazetteer:<name>"`` for name lists. ``valid`` is the verdict of a checksum
+    validator (Luhn, mod 97, ...) and ``None`` where no validator applies.
     Ordering is by position first, so ``sorted(spans)`` reads left to right.
     """
 
@@ -18,6 +20,7 @@ class Span:
     label: str
     score: float = 1.0
     detector: str = "ner"
+    valid: bool | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end:

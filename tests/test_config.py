@@ -34,7 +34,7 @@ def test_override_is_laid_over_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "key", "hint"),
     [
-        ('[operators.PER]\noperator = "shred"\n', "operators.PER.operator", "placeholder, mask, remove"),
+        ('[operators.PER]\noperator = "shred"\n', "operators.PER.operator", "placeholder, pseudonym, surrogate, mask, hash, remove, keep"),
         (
             '[operators.PER]\noperator = "placeholder"\ntemplate = "[{name}]"\n',
             "operators.PER.template",

@@ -20,18 +20,18 @@ def spans_of(text: str, *words: tuple[str, str]) -> list[Span]:
 def test_numbering_counts_distinct_surface_strings_per_label() -> None:
     text = "Anna ... Anna ... Erik i Umeå"
     spans = spans_of(text, ("Anna", "PER"), ("Anna", "PER"), ("Erik", "PER"), ("Umeå", "LOC"))
-    result = Replacer(make_config()).apply(text, spans, Numbering())
+    result = Replacer(make_config(), key=b"k").apply(text, spans, Numbering())
     assert result.text == "[PER_1] ... [PER_1] ... [PER_2] i [LOC_1]"
 
 
 def test_numbering_ignores_case_and_spacing() -> None:
     text = "Anna  Lind och ANNA LIND"
     spans = [Span(0, 10, "PER"), Span(15, 24, "PER")]
-    assert Replacer(make_config()).apply(text, spans, Numbering()).text == "[PER_1] och [PER_1]"
+    assert Replacer(make_config(), key=b"k").apply(text, spans, Numbering()).text == "[PER_1] och [PER_1]"
 
 
 def test_shared_numbering_spans_documents() -> None:
-    replacer, numbering = Replacer(make_config()), Numbering()
+    replacer, numbering = Replacer(make_config(), key=b"k"), Numbering()
     first = replacer.apply("Erik", [Span(0, 4, "PER")], numbering)
     second = replacer.apply("Anna och Erik", [Span(0, 4, "PER"), Span(9, 13, "PER")], numbering)
     assert (first.text, second.text) == ("[PER_1]", "[PER_2] och [PER_1]")
@@ -49,17 +49,17 @@ def test_shared_numbering_spans_documents() -> None:
 )
 def test_operators(spec: OperatorSpec, expected: str) -> None:
     text = "Hej Anna Lind!"
-    result = Replacer(make_config(PER=spec)).apply(text, [Span(4, 13, "PER")], Numbering())
+    result = Replacer(make_config(PER=spec), key=b"k").apply(text, [Span(4, 13, "PER")], Numbering())
     assert result.text == expected
     [replacement] = result.replacements
     assert text[replacement.span.start : replacement.span.end] == "Anna Lind"
 
 
 def test_default_operator_covers_labels_without_entry() -> None:
-    result = Replacer(make_config()).apply("Volvo", [Span(0, 5, "ORG")], Numbering())
+    result = Replacer(make_config(), key=b"k").apply("Volvo", [Span(0, 5, "ORG")], Numbering())
     assert result.text == "[ORG_1]"
 
 
 def test_overlapping_spans_are_refused() -> None:
     with pytest.raises(ValueError, match="overlap"):
-        Replacer(make_config()).apply("Anna Lind", [Span(0, 5, "PER"), Span(4, 9, "PER")], Numbering())
+        Replacer(make_config(), key=b"k").apply("Anna Lind", [Span(0, 5, "PER"), Span(4, 9, "PER")], Numbering())

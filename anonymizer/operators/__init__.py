@@ -1,31 +1,35 @@
 """Replacement operators, one module each. An operator maps a span to its replacement.
 
-``number`` is the 1-based index of the span's surface string among the distinct
-surface strings of its label seen so far in the document.
+Every operator gets a :class:`Target`: the surface text, its label, its number in
+the document and its canonical form. Keyed operators (pseudonym, surrogate, hash)
+also get the secret key at construction; the same key gives the same output for the
+same canonical form across rows, files and runs.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
-from anonymizer.config import OperatorSpec
-from anonymizer.operators.mask import Mask
-from anonymizer.operators.placeholder import Placeholder
-from anonymizer.operators.remove import Remove
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What an operator replaces.
+
+    ``number`` is the 1-based index of the entity among the distinct entities of its
+    label seen so far in the document. ``canonical`` is the normalised surface of the
+    entity it refers to: for "Anna" after "Anna Lind" it is ``"anna lind"``, so keyed
+    operators give both mentions one identity.
+    """
+
+    surface: str
+    label: str
+    number: int
+    canonical: str
 
 
 class Operator(Protocol):
-    def replace(self, surface: str, *, label: str, number: int) -> str: ...
+    def replace(self, target: Target) -> str: ...
 
 
-def make_operator(spec: OperatorSpec) -> Operator:
-    if spec.operator == "placeholder":
-        return Placeholder(spec.template)
-    if spec.operator == "mask":
-        return Mask(spec.char)
-    if spec.operator == "remove":
-        return Remove()
-    raise ValueError(f"unknown operator {spec.operator!r}")  # config validation prevents this
-
-
-__all__ = ["Mask", "Operator", "Placeholder", "Remove", "make_operator"]
+__all__ = ["Operator", "Target"]

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from anonymizer.operators import Target
+
 
 @dataclass(frozen=True, slots=True)
 class Mask:
@@ -9,5 +11,5 @@ class Mask:
 
     char: str = "*"
 
-    def replace(self, surface: str, *, label: str, number: int) -> str:
-        return self.char * len(surface)
+    def replace(self, target: Target) -> str:
+        return self.char * len(target.surface)
