@@ -57,6 +57,7 @@ class AuditLog:
             "label": span.label,
             "detector": span.detector,
             "score": round(span.score, 4),
+            **({"valid": span.valid} if span.valid is not None else {}),
             "replacement": item.replacement,
             "digest": span_digest(self.key, original[span.start : span.end]),
         }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import string
 import tomllib
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from typing import Any
 from anonymizer.errors import ConfigError
 
 OPERATORS = ("placeholder", "pseudonym", "surrogate", "mask", "hash", "remove", "keep")
+KEYED_OPERATORS = frozenset({"pseudonym", "surrogate", "hash"})
 # Template fields each templated operator fills in.
 TEMPLATE_FIELDS = {"placeholder": frozenset({"label", "n"}), "pseudonym": frozenset({"label", "n", "id"})}
 DEFAULT_TEMPLATES = {"placeholder": "[{label}_{n}]", "pseudonym": "[{label}_{id}]"}
@@ -27,8 +29,31 @@ _LABEL_CHARS = frozenset(string.ascii_uppercase + string.digits + "_")
 _SCHEMA: dict[str, Any] = {
     "redact": {"entities": list},
     "model": {"path": str, "batch_size": int},
-    "rules": {"time": {"enabled": bool, "score": float}, "propagation": {"enabled": bool}},
+    "merge": {"strategy": str},
+    "rules": {
+        "time": {"enabled": bool, "score": float},
+        "propagation": {"enabled": bool},
+        "gazetteers": {"enabled": bool, "score": float},
+    },
+    "lists": {"allow": None, "deny": None},  # label -> terms, checked below
+    "recognizers": None,  # free-form table of rules, checked below
     "operators": None,  # free-form table of labels, checked below
+}
+# The shipped configuration, in this order; a user file is laid over all of them.
+SHIPPED_FILES = ("default.toml", "recognizers.toml")
+MERGE_STRATEGIES = ("union", "longest")
+_RECOGNIZER_KEYS: dict[str, Any] = {
+    "label": str,
+    "enabled": bool,
+    "patterns": list,
+    "validator": str,
+    "score": float,
+    "invalid_score": float,
+    "context": list,
+    "context_required": bool,
+    "context_window": int,
+    "ignore_case": bool,
+    "description": str,
 }
 
 
@@ -40,6 +65,30 @@ class OperatorSpec:
     length: int = 8
 
 
+@dataclass(frozen=True, slots=True)
+class RecognizerSpec:
+    """One ``[recognizers.NAME]`` table: a regular-expression rule for an identifier.
+
+    ``validator`` names a function of ``anonymizer.validators``. A match the validator
+    rejects is still redacted with ``invalid_score`` (and ``valid=False``), or dropped
+    when ``invalid_score`` is None. ``context`` words within ``context_window``
+    characters before the match raise its score, or are needed at all when
+    ``context_required``. ``source`` is the file that set the rule, for error messages.
+    """
+
+    name: str
+    label: str
+    patterns: tuple[str, ...]
+    validator: str | None = None
+    score: float = 0.9
+    invalid_score: float | None = None
+    context: tuple[str, ...] = ()
+    context_required: bool = False
+    context_window: int = 40
+    ignore_case: bool = False
+    source: str = ""
+
+
 @dataclass(frozen=True)
 class Config:
     entities: frozenset[str]
@@ -49,6 +98,12 @@ class Config:
     time_rules: bool = True
     time_score: float = 0.9
     propagation: bool = True
+    gazetteers: bool = True
+    gazetteer_score: float = 0.7
+    merge_strategy: str = "union"
+    recognizers: tuple[RecognizerSpec, ...] = ()
+    allow: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     digest: str = field(default="", compare=False)
 
@@ -73,22 +128,32 @@ def shipped_file(folder: str, name: str) -> Path:
 
 
 def default_config_path() -> Path:
-    return shipped_file("rules", "default.toml")
+    return shipped_file("rules", SHIPPED_FILES[0])
+
+
+def normalise_term(term: str) -> str:
+    """How allow- and deny-list terms and surfaces are compared: case and spacing ignored."""
+    return " ".join(term.split()).casefold()
 
 
 def load_config(path: Path | None = None) -> Config:
-    """The shipped defaults, with ``path`` (if given) laid over them key by key."""
-    base_path = default_config_path()
-    merged = _read(base_path)
-    sources = [str(base_path)]
-    origin = {key: base_path for key in _flat_keys(merged)}
+    """The shipped files of ``rules/``, with ``path`` (if given) laid over them key by key."""
+    merged: dict[str, Any] = {}
+    origin: dict[str, Path] = {}
+    sources: list[str] = []
+    for name in SHIPPED_FILES:
+        shipped = shipped_file("rules", name)
+        table = _read(shipped)
+        _check_keys(table, _SCHEMA, shipped, prefix="")
+        merged = _deep_merge(merged, table)
+        origin.update({key: shipped for key in _flat_keys(table)})
+        sources.append(str(shipped))
     if path is not None:
         override = _read(path)
         _check_keys(override, _SCHEMA, path, prefix="")
         merged = _deep_merge(merged, override)
         origin.update({key: path for key in _flat_keys(override)})
         sources.append(str(path))
-    _check_keys(merged, _SCHEMA, base_path, prefix="")
     return _build(merged, origin, tuple(sources))
 
 
@@ -149,7 +214,7 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
 
     entities = raw.get("redact", {}).get("entities", [])
     for label in entities:
-        if not isinstance(label, str) or not label or not set(label) <= _LABEL_CHARS:
+        if not _is_label(label):
             raise fail("redact.entities", f"{label!r} is not a label (use upper-case names like PER)")
     operators: dict[str, OperatorSpec] = {}
     for label, spec in raw.get("operators", {}).items():
@@ -160,10 +225,32 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
     if "DEFAULT" not in operators:
         raise fail("operators.DEFAULT", "missing: it covers labels without their own entry")
     model = raw.get("model", {})
-    time_rules = raw.get("rules", {}).get("time", {})
+    rules = raw.get("rules", {})
+    time_rules = rules.get("time", {})
+    gazetteers = rules.get("gazetteers", {})
     batch_size = model.get("batch_size", 32)
     if batch_size < 1:
         raise fail("model.batch_size", "must be at least 1")
+    for key, value in (
+        ("rules.time.score", time_rules.get("score")),
+        ("rules.gazetteers.score", gazetteers.get("score")),
+    ):
+        if value is not None and not 0 < value <= 1:
+            raise fail(key, "must be a score above 0 and at most 1")
+    strategy = raw.get("merge", {}).get("strategy", "union")
+    if strategy not in MERGE_STRATEGIES:
+        raise fail("merge.strategy", f"{strategy!r} is not one of {', '.join(MERGE_STRATEGIES)}")
+    recognizers = tuple(
+        _recognizer(name, spec, origin, fail) for name, spec in raw.get("recognizers", {}).items()
+    )
+    allow = {
+        label: frozenset(map(normalise_term, terms)) for label, terms in _terms(raw, "allow", fail).items()
+    }
+    deny = _terms(raw, "deny", fail)
+    for label, terms in deny.items():
+        clash = sorted({normalise_term(term) for term in terms} & allow.get(label, frozenset()))
+        if clash:
+            raise fail(f"lists.deny.{label}", f"{clash[0]!r} is also in lists.allow.{label}; keep it in one")
     canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
     return Config(
         entities=frozenset(entities),
@@ -172,9 +259,92 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         batch_size=batch_size,
         time_rules=time_rules.get("enabled", True),
         time_score=float(time_rules.get("score", 0.9)),
-        propagation=raw.get("rules", {}).get("propagation", {}).get("enabled", True),
+        propagation=rules.get("propagation", {}).get("enabled", True),
+        gazetteers=gazetteers.get("enabled", True),
+        gazetteer_score=float(gazetteers.get("score", 0.7)),
+        merge_strategy=strategy,
+        recognizers=tuple(spec for spec in recognizers if spec is not None),
+        allow=allow,
+        deny=deny,
         sources=sources,
         digest=hashlib.sha256(canonical.encode()).hexdigest(),
+    )
+
+
+def _is_label(value: object) -> bool:
+    return isinstance(value, str) and bool(value) and set(value) <= _LABEL_CHARS
+
+
+def _terms(raw: Mapping[str, Any], kind: str, fail: Any) -> dict[str, tuple[str, ...]]:
+    table = raw.get("lists", {}).get(kind, {})
+    if not isinstance(table, Mapping):
+        raise fail(f"lists.{kind}", "must be a table of LABEL = [terms]")
+    terms: dict[str, tuple[str, ...]] = {}
+    for label, values in table.items():
+        key = f"lists.{kind}.{label}"
+        if not _is_label(label):
+            raise fail(key, f"{label!r} is not a label (use upper-case names like PER)")
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise fail(key, "must be a list of non-empty strings")
+        terms[label] = tuple(values)
+    return terms
+
+
+def _recognizer(name: str, spec: Any, origin: Mapping[str, Path], fail: Any) -> RecognizerSpec | None:
+    """A validated recognizer, or None when it is switched off."""
+    key = f"recognizers.{name}"
+    if not isinstance(spec, Mapping):
+        raise fail(key, "must be a table with 'label' and 'patterns'")
+    for field_name, value in spec.items():
+        expected = _RECOGNIZER_KEYS.get(field_name)
+        if expected is None:
+            allowed = ", ".join(sorted(_RECOGNIZER_KEYS))
+            raise fail(f"{key}.{field_name}", f"unknown key (allowed: {allowed})")
+        number = expected is float and isinstance(value, int | float) and not isinstance(value, bool)
+        if not number and (not isinstance(value, expected) or (expected is int and isinstance(value, bool))):
+            raise fail(f"{key}.{field_name}", f"must be {expected.__name__}, not {type(value).__name__}")
+    if not spec.get("enabled", True):
+        return None
+    for required in ("label", "patterns"):
+        if required not in spec:
+            raise fail(f"{key}.{required}", "missing")
+    if not _is_label(spec["label"]):
+        raise fail(f"{key}.label", f"{spec['label']!r} is not a label (use upper-case names like PNR)")
+    patterns = spec["patterns"]
+    if not patterns:
+        raise fail(f"{key}.patterns", "needs at least one regular expression")
+    flags = re.IGNORECASE if spec.get("ignore_case", False) else 0
+    for index, pattern in enumerate(patterns):
+        if not isinstance(pattern, str):
+            raise fail(f"{key}.patterns[{index}]", "must be a string")
+        try:
+            re.compile(pattern, flags)
+        except re.error as error:
+            raise fail(f"{key}.patterns[{index}]", f"invalid regular expression: {error}") from None
+    for score_key in ("score", "invalid_score"):
+        if score_key in spec and not 0 < spec[score_key] <= 1:
+            raise fail(f"{key}.{score_key}", "must be a score above 0 and at most 1")
+    context = spec.get("context", [])
+    if not all(isinstance(word, str) and word.strip() for word in context):
+        raise fail(f"{key}.context", "must be a list of non-empty strings")
+    if spec.get("context_required", False) and not context:
+        raise fail(f"{key}.context", "context_required needs context words")
+    window = spec.get("context_window", 40)
+    if window < 1:
+        raise fail(f"{key}.context_window", "must be at least 1 character")
+    validator = spec.get("validator")
+    return RecognizerSpec(
+        name=name,
+        label=spec["label"],
+        patterns=tuple(patterns),
+        validator=validator,
+        score=float(spec.get("score", 0.9)),
+        invalid_score=float(spec["invalid_score"]) if "invalid_score" in spec else None,
+        context=tuple(word.casefold() for word in context),
+        context_required=spec.get("context_required", False),
+        context_window=window,
+        ignore_case=spec.get("ignore_case", False),
+        source=str(origin.get(f"{key}.validator" if validator else f"{key}.patterns", "")),
     )
 
 
@@ -199,7 +369,7 @@ def _operator(spec: Mapping[str, Any], key: str, fail: Any) -> OperatorSpec:
     if operator in TEMPLATE_FIELDS and not fields <= known:
         unknown = ", ".join(sorted(fields - known))
         usable = " and ".join("{" + name + "}" for name in sorted(known))
-        hint = " ({id} needs operator = \"pseudonym\")" if "id" in fields else ""
+        hint = ' ({id} needs operator = "pseudonym")' if "id" in fields else ""
         raise fail(f"{key}.template", f"unknown field {{{unknown}}} (use {usable}){hint}")
     char = spec.get("char", "*")
     if not isinstance(char, str) or len(char) != 1:

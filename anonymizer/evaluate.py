@@ -1,7 +1,9 @@
-"""Entity-level scoring of a tagger on ``token<TAB>TAG`` files (exact span match)."""
+"""Scoring: a tagger on ``token<TAB>TAG`` files (exact token spans), and the whole pipeline on
+gold documents (exact character spans plus the leak rate)."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -79,26 +81,30 @@ def to_bio(tags: Sequence[str], *, io: bool = False) -> list[str]:
     return bio_tags(len(tags), ((a, b, label, 1.0) for a, b, label in spans_from_tags(tags, io=io)))
 
 
-def score(
-    gold: Sequence[set[EntitySpan]],
-    predicted: Sequence[set[EntitySpan]],
-    *,
-    labels: Iterable[str] | None = None,
-) -> dict[str, Any]:
-    """Precision, recall, F1 per label and micro-averaged, over exact span matches."""
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    for gold_spans, predicted_spans in zip(gold, predicted, strict=True):
-        for span in gold_spans & predicted_spans:
-            tp[span[2]] += 1
-        for span in predicted_spans - gold_spans:
-            fp[span[2]] += 1
-        for span in gold_spans - predicted_spans:
-            fn[span[2]] += 1
-    chosen = sorted(set(labels) if labels is not None else set(tp) | set(fp) | set(fn))
+@dataclass(frozen=True)
+class _Counts:
+    """Exact-match counts per label: true positives, false positives, false negatives."""
 
-    def prf(t: int, p: int, n: int) -> dict[str, float | int]:
+    tp: Counter[str]
+    fp: Counter[str]
+    fn: Counter[str]
+
+    @classmethod
+    def of(cls, gold: Iterable[Iterable[EntitySpan]], predicted: Iterable[Iterable[EntitySpan]]) -> _Counts:
+        counts = cls(Counter(), Counter(), Counter())
+        for gold_spans, predicted_spans in zip(gold, predicted, strict=True):
+            gold_set, predicted_set = set(gold_spans), set(predicted_spans)
+            counts.tp.update(span[2] for span in gold_set & predicted_set)
+            counts.fp.update(span[2] for span in predicted_set - gold_set)
+            counts.fn.update(span[2] for span in gold_set - predicted_set)
+        return counts
+
+    def labels(self, chosen: Iterable[str] | None) -> list[str]:
+        return sorted(set(chosen) if chosen is not None else set(self.tp) | set(self.fp) | set(self.fn))
+
+    def metrics(self, labels: Sequence[str]) -> dict[str, float | int]:
+        """Precision, recall, F1 and support, summed over ``labels``."""
+        t, p, n = (sum(counter[label] for label in labels) for counter in (self.tp, self.fp, self.fn))
         precision = t / (t + p) if t + p else 0.0
         recall = t / (t + n) if t + n else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -109,12 +115,18 @@ def score(
             "support": t + n,
         }
 
-    result: dict[str, Any] = {label: prf(tp[label], fp[label], fn[label]) for label in chosen}
-    result["micro"] = prf(
-        sum(tp[label] for label in chosen),
-        sum(fp[label] for label in chosen),
-        sum(fn[label] for label in chosen),
-    )
+
+def score(
+    gold: Sequence[set[EntitySpan]],
+    predicted: Sequence[set[EntitySpan]],
+    *,
+    labels: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """Precision, recall, F1 per label and micro-averaged, over exact span matches."""
+    counts = _Counts.of(gold, predicted)
+    chosen = counts.labels(labels)
+    result: dict[str, Any] = {label: counts.metrics([label]) for label in chosen}
+    result["micro"] = counts.metrics(chosen)
     return result
 
 
@@ -125,3 +137,107 @@ def write_predictions(
         for token, gold, guess in zip(sentence.tokens, to_bio(sentence.tags, io=io), tags, strict=True):
             handle.write(f"{token}\t{gold}\t{guess}\n")
         handle.write("\n")
+
+
+# ---------------------------------------------------------------- character spans of whole documents
+
+CharSpan = tuple[int, int, str]  # start, end (exclusive), label
+
+
+@dataclass(frozen=True, slots=True)
+class LeakedSpan:
+    """A gold span that no replacement (of any label) covers completely."""
+
+    document: str
+    start: int
+    end: int
+    label: str
+
+
+def covered_ranges(spans: Iterable[CharSpan]) -> list[tuple[int, int]]:
+    """The union of the character ranges of ``spans``; touching ranges merge."""
+    merged: list[tuple[int, int]] = []
+    for start, end, _ in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def leaks(gold: Iterable[CharSpan], predicted: Iterable[CharSpan]) -> list[CharSpan]:
+    """Gold spans not completely inside the union of the predicted ranges, left to right."""
+    ranges = covered_ranges(predicted)
+    starts = [start for start, _ in ranges]
+    leaked = []
+    for span in sorted(gold):
+        start, end, _ = span
+        index = bisect_right(starts, start) - 1
+        if index < 0 or ranges[index][1] < end:
+            leaked.append(span)
+    return leaked
+
+
+def score_documents(
+    ids: Sequence[str],
+    gold: Sequence[Iterable[CharSpan]],
+    predicted: Sequence[Iterable[CharSpan]],
+    *,
+    labels: Iterable[str] | None = None,
+) -> tuple[dict[str, Any], list[LeakedSpan]]:
+    """Scores of predicted against gold character spans, one entry of each per document.
+
+    Per label: precision, recall and F1 over exact (start, end, label) matches, the
+    support, false positives, and the leak rate: the share of gold spans of the label
+    not completely covered by the union of all predicted ranges, whatever their label.
+    ``micro`` sums the chosen labels. Returns the scores and the leaked spans.
+    """
+    gold_sets = [set(spans) for spans in gold]
+    predicted_sets = [set(spans) for spans in predicted]
+    counts = _Counts.of(gold_sets, predicted_sets)
+    chosen = counts.labels(labels)
+    leaked = [
+        LeakedSpan(document, start, end, label)
+        for document, gold_spans, predicted_spans in zip(ids, gold_sets, predicted_sets, strict=True)
+        for start, end, label in leaks(gold_spans, predicted_spans)
+        if label in chosen
+    ]
+    lost = Counter(span.label for span in leaked)
+
+    def metrics(labels: Sequence[str]) -> dict[str, float | int]:
+        support = sum(counts.tp[label] + counts.fn[label] for label in labels)
+        leaked_here = sum(lost[label] for label in labels)
+        return {
+            **counts.metrics(labels),
+            "false_positives": sum(counts.fp[label] for label in labels),
+            "leaked": leaked_here,
+            "leak_rate": round(leaked_here / support, 4) if support else 0.0,
+        }
+
+    result: dict[str, Any] = {label: metrics([label]) for label in chosen}
+    result["micro"] = metrics(chosen)
+    return result, leaked
+
+
+def document_predictions(
+    ids: Sequence[str],
+    texts: Sequence[str],
+    predicted: Sequence[Iterable[CharSpan]],
+    leaked: Iterable[LeakedSpan],
+) -> Iterator[dict[str, Any]]:
+    """One record per document: its predicted spans and leaked gold spans, each with its text."""
+    by_document: dict[str, list[LeakedSpan]] = {}
+    for span in leaked:
+        by_document.setdefault(span.document, []).append(span)
+    for document, text, spans in zip(ids, texts, predicted, strict=True):
+        yield {
+            "id": document,
+            "predicted": [
+                {"start": start, "end": end, "label": label, "text": text[start:end]}
+                for start, end, label in sorted(spans)
+            ],
+            "leaked": [
+                {"start": s.start, "end": s.end, "label": s.label, "text": text[s.start : s.end]}
+                for s in by_document.get(document, [])
+            ],
+        }

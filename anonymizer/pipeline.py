@@ -15,14 +15,18 @@ from pathlib import Path
 from anonymizer.audit import AuditLog
 from anonymizer.config import Config, load_config, shipped_file
 from anonymizer.detectors import Detector
+from anonymizer.detectors.lists import drop_allowed
 from anonymizer.errors import DetectionError, UsageError
 from anonymizer.io import Reader, Writer
-from anonymizer.merge import DEFAULT_STRATEGY, STRATEGIES, Strategy
+from anonymizer.merge import STRATEGIES, Strategy
 from anonymizer.propagate import Mentions, find_mentions, learn
 from anonymizer.replace import Numbering, Replacer
 from anonymizer.span import Redaction, Span
 
 DEFAULT_MODEL = "sv-ner-int8.pt"
+# What the tagger finds; rules may find some of these too (ORG by its shape), but
+# only the tagger finds them all, so asking for any of them loads it.
+TAGGER_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
 
 
 def default_model_path() -> Path:
@@ -43,7 +47,7 @@ class Anonymizer:
         *,
         config: Config,
         detectors: Sequence[Detector],
-        strategy: Strategy = STRATEGIES[DEFAULT_STRATEGY],
+        strategy: Strategy | None = None,
         model_sha256: str | None = None,
         key: bytes | None = None,
     ) -> None:
@@ -53,7 +57,7 @@ class Anonymizer:
         self.key_was_random = key is None
         self.key = key if key is not None else secrets.token_bytes(32)
         self.detectors = list(detectors)
-        self.strategy = strategy
+        self.strategy = strategy or STRATEGIES[config.merge_strategy]
         self.model_sha256 = model_sha256
         self.known_labels = frozenset().union(*(d.labels for d in self.detectors))
         unknown = config.entities - self.known_labels
@@ -75,7 +79,10 @@ class Anonymizer:
         key: bytes | None = None,
     ) -> Anonymizer:
         """The shipped model and rules, with ``config`` and the keyword options laid over them."""
+        from anonymizer.detectors.gazetteer import GazetteerDetector
+        from anonymizer.detectors.lists import DenyListDetector
         from anonymizer.detectors.ner import NerDetector, load_model
+        from anonymizer.detectors.patterns import PatternDetector
         from anonymizer.detectors.time import TimeDetector
 
         if not isinstance(config, Config):
@@ -85,10 +92,15 @@ class Anonymizer:
         detectors: list[Detector] = []
         if config.time_rules:
             detectors.append(TimeDetector(score=config.time_score))
-        rule_labels = frozenset().union(*(d.labels for d in detectors))
-        if config.entities <= rule_labels:
-            # Only rule labels asked for (e.g. --entities TME): skip loading the tagger.
+        if config.recognizers:
+            detectors.append(PatternDetector(config.recognizers))
+        if config.deny:
+            detectors.append(DenyListDetector(config.deny))
+        if not config.entities & TAGGER_LABELS:
+            # Only rule labels asked for (e.g. --entities TME,PNR): skip loading the tagger.
             return cls(config=config, detectors=detectors, model_sha256=None, key=key)
+        if config.gazetteers:
+            detectors.append(GazetteerDetector(score=config.gazetteer_score))
         if model_path is None:
             model_path = default_model_path() if config.model_path == "default" else Path(config.model_path)
         model = load_model(model_path)
@@ -114,7 +126,10 @@ class Anonymizer:
         for text, spans in zip(texts, per_text, strict=True):
             if any(span.end > len(text) for span in spans):
                 raise DetectionError("a detector returned offsets outside its text")
-        return [self.strategy(spans) for spans in per_text]
+        return [
+            self.strategy(drop_allowed(text, spans, self.config.allow))
+            for text, spans in zip(texts, per_text, strict=True)
+        ]
 
     def redact(self, texts: Sequence[str]) -> list[Redaction]:
         return self.redact_many(texts, [Document() for _ in texts])
@@ -129,7 +144,12 @@ class Anonymizer:
                 for part, full_name in learn(text, spans, document.mentions):
                     document.numbering.alias("PER", part, full_name)
             all_spans = [
-                self.strategy([*spans, *find_mentions(text, spans, document.mentions)])
+                self.strategy(
+                    [
+                        *spans,
+                        *drop_allowed(text, find_mentions(text, spans, document.mentions), self.config.allow),
+                    ]
+                )
                 for text, spans, document in zip(texts, all_spans, documents, strict=True)
             ]
         return [

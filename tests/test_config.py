@@ -16,7 +16,8 @@ def write(tmp_path: Path, body: str) -> Path:
 
 def test_shipped_defaults() -> None:
     config = load_config()
-    assert config.entities == {"PER", "LOC", "ORG", "TME"}
+    assert {"PER", "LOC", "ORG", "TME", "PNR", "EMAIL"} <= config.entities
+    assert "MISC" not in config.entities
     assert config.operator_for("PER").template == "[{label}_{n}]"
     assert config.operator_for("TME").template == "[{label}]"
     assert default_config_path().name == "default.toml"
@@ -34,7 +35,11 @@ def test_override_is_laid_over_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "key", "hint"),
     [
-        ('[operators.PER]\noperator = "shred"\n', "operators.PER.operator", "placeholder, pseudonym, surrogate, mask, hash, remove, keep"),
+        (
+            '[operators.PER]\noperator = "shred"\n',
+            "operators.PER.operator",
+            "placeholder, pseudonym, surrogate, mask, hash, remove, keep",
+        ),
         (
             '[operators.PER]\noperator = "placeholder"\ntemplate = "[{name}]"\n',
             "operators.PER.template",
@@ -74,3 +79,56 @@ def test_invalid_toml_names_file(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_shipped_rules_cover_the_identifier_labels() -> None:
+    config = load_config()
+    assert {"PNR", "ORGNR", "PHONE", "EMAIL", "URL", "IP", "BANK", "ADDRESS", "REG"} <= config.entities
+    assert {spec.label for spec in config.recognizers} >= {"EMAIL"}
+    assert all(spec.source.endswith("recognizers.toml") for spec in config.recognizers)
+
+
+def test_a_recognizer_can_be_switched_off(tmp_path: Path) -> None:
+    path = write(tmp_path, "[recognizers.email]\nenabled = false\n")
+    assert "email" not in {spec.name for spec in load_config(path).recognizers}
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "hint"),
+    [
+        (
+            "[recognizers.x]\nlabel = \"X\"\npatterns = ['(']\n",
+            "recognizers.x.patterns[0]",
+            "invalid regular",
+        ),
+        ('[recognizers.x]\nlabel = "X"\npatterns = []\n', "recognizers.x.patterns", "at least one"),
+        ("[recognizers.x]\npatterns = ['a']\n", "recognizers.x.label", "missing"),
+        ("[recognizers.x]\nlabel = \"x\"\npatterns = ['a']\n", "recognizers.x.label", "not a label"),
+        ("[recognizers.x]\nlabel = \"X\"\npatterns = ['a']\nscore = 2\n", "recognizers.x.score", "at most 1"),
+        (
+            "[recognizers.x]\nlabel = \"X\"\npatterns = ['a']\ncolour = 1\n",
+            "recognizers.x.colour",
+            "unknown key",
+        ),
+        (
+            "[recognizers.x]\nlabel = \"X\"\npatterns = ['a']\ncontext_required = true\n",
+            "recognizers.x.context",
+            "needs context words",
+        ),
+        ('[recognizers.email]\nscore = "high"\n', "recognizers.email.score", "must be float"),
+        ('[merge]\nstrategy = "vote"\n', "merge.strategy", "union, longest"),
+        ("[rules.gazetteers]\nscore = 0\n", "rules.gazetteers.score", "above 0"),
+        (
+            '[operators.PER]\noperator = "placeholder"\ntemplate = "[{id}]"\n',
+            "operators.PER.template",
+            "pseudonym",
+        ),
+        ('[operators.PER]\noperator = "hash"\nlength = 2\n', "operators.PER.length", "4 to 64"),
+        ('[operators.PER]\noperator = "keep"\ntemplate = "x"\n', "operators.PER.template", "no template"),
+    ],
+)
+def test_rule_and_operator_errors_name_file_and_key(tmp_path: Path, body: str, key: str, hint: str) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(path) in str(error.value) and f"'{key}'" in str(error.value) and hint in str(error.value)

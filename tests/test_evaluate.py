@@ -8,7 +8,18 @@ from click.testing import CliRunner
 
 from anonymizer.cli.tools import tools
 from anonymizer.errors import InputError
-from anonymizer.evaluate import read_conll, score, spans_from_tags, to_bio
+from anonymizer.evaluate import (
+    LeakedSpan,
+    covered_ranges,
+    document_predictions,
+    leaks,
+    read_conll,
+    score,
+    score_documents,
+    spans_from_tags,
+    to_bio,
+)
+from anonymizer.gold import GoldDocument, parse_markup, write_jsonl
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -78,3 +89,149 @@ def test_evaluate_command_prints_json_and_writes_predictions(tmp_path: Path) -> 
             assert predicted == "O" or predicted[:2] in {"B-", "I-"}
         else:
             assert line == ""
+
+
+# ---------------------------------------------------------------- character spans, leak rate, gold documents
+
+
+def test_partially_covered_gold_span_leaks() -> None:
+    assert leaks([(0, 9, "PER")], [(0, 4, "PER")]) == [(0, 9, "PER")]
+    assert leaks([(5, 9, "PER")], [(6, 12, "PER")]) == [(5, 9, "PER")]
+
+
+def test_span_covered_by_another_label_does_not_leak() -> None:
+    assert leaks([(3, 14, "PNR")], [(0, 20, "PHONE")]) == []
+
+
+def test_adjacent_replacements_together_cover_a_span() -> None:
+    assert leaks([(0, 9, "PER")], [(0, 4, "PER"), (4, 9, "LOC")]) == []
+    assert leaks([(0, 9, "PER")], [(0, 4, "PER"), (5, 9, "PER")]) == [(0, 9, "PER")]  # the space leaks
+    assert covered_ranges([(5, 9, "X"), (0, 4, "X"), (4, 5, "Y"), (20, 22, "Z"), (21, 23, "Z")]) == [
+        (0, 9),
+        (20, 23),
+    ]
+
+
+def test_nothing_predicted_everything_leaks() -> None:
+    assert leaks([(0, 2, "PER"), (5, 7, "TME")], []) == [(0, 2, "PER"), (5, 7, "TME")]
+
+
+def test_score_documents_per_label_micro_and_false_positives() -> None:
+    gold = [
+        [(0, 9, "PER"), (20, 31, "PNR"), (40, 45, "TME")],
+        [(0, 4, "PER"), (10, 20, "EMAIL")],
+    ]
+    predicted = [
+        [(0, 9, "PER"), (20, 31, "PHONE"), (40, 44, "TME")],  # PNR replaced as PHONE, TME cut short
+        [(0, 4, "PER"), (30, 35, "ORG")],  # EMAIL missed, ORG where gold has nothing
+    ]
+    result, leaked = score_documents(["a", "b"], gold, predicted)
+    assert result["PER"] == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "support": 2,
+        "false_positives": 0,
+        "leaked": 0,
+        "leak_rate": 0.0,
+    }
+    assert result["PNR"]["recall"] == 0.0 and result["PNR"]["leak_rate"] == 0.0  # covered, wrong label
+    assert result["TME"]["recall"] == 0.0 and result["TME"]["leak_rate"] == 1.0
+    assert result["EMAIL"]["leak_rate"] == 1.0 and result["EMAIL"]["support"] == 1
+    assert result["PHONE"]["false_positives"] == 1 and result["PHONE"]["support"] == 0
+    assert result["ORG"]["false_positives"] == 1 and result["ORG"]["precision"] == 0.0
+    micro = result["micro"]
+    assert (micro["support"], micro["leaked"], micro["false_positives"]) == (5, 2, 3)
+    assert micro["leak_rate"] == 0.4 and micro["recall"] == 0.4 and micro["precision"] == 0.4
+    assert leaked == [LeakedSpan("a", 40, 45, "TME"), LeakedSpan("b", 10, 20, "EMAIL")]
+
+
+def test_score_documents_chosen_labels() -> None:
+    result, leaked = score_documents(
+        ["a"], [[(0, 3, "PER"), (5, 8, "LOC")]], [[(9, 12, "ORG")]], labels=["LOC"]
+    )
+    assert set(result) == {"LOC", "micro"}
+    assert result["micro"]["support"] == 1 and result["micro"]["false_positives"] == 0
+    assert leaked == [LeakedSpan("a", 5, 8, "LOC")]
+
+
+def test_document_predictions_records() -> None:
+    records = list(
+        document_predictions(
+            ["a", "b"],
+            ["Anna Lind ringde", "tyst"],
+            [[(0, 4, "PER")], []],
+            [LeakedSpan("a", 0, 9, "PER")],
+        )
+    )
+    assert records == [
+        {
+            "id": "a",
+            "predicted": [{"start": 0, "end": 4, "label": "PER", "text": "Anna"}],
+            "leaked": [{"start": 0, "end": 9, "label": "PER", "text": "Anna Lind"}],
+        },
+        {"id": "b", "predicted": [], "leaked": []},
+    ]
+
+
+def _span_file(tmp_path: Path) -> Path:
+    markups = {
+        "brev": "Hej [[Anna Lind|PER]]! Vi ses på [[fredag kl. 14.30|TME]] i [[Umeå|LOC]].",
+        "sms": "Ring mig [[i går|TME]], tack",
+    }
+    path = tmp_path / "gold.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        write_jsonl(
+            handle, [GoldDocument(name, name, *parse_markup(markup)) for name, markup in markups.items()]
+        )
+    return path
+
+
+def test_evaluate_command_scores_span_files_with_rules_only(tmp_path: Path) -> None:
+    predictions = tmp_path / "pred.jsonl"
+    args = ["evaluate", str(_span_file(tmp_path)), "--entities", "TME", "--predictions-out", str(predictions)]
+    result = CliRunner().invoke(tools, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["documents"] == 2 and report["entities"] == ["TME"] and report["model_sha256"] is None
+    assert report["TME"]["support"] == 2 and report["TME"]["leak_rate"] == 0.0
+    assert report["PER"]["leak_rate"] == 1.0 and report["LOC"]["leaked"] == 1
+    records = [json.loads(line) for line in predictions.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == ["brev", "sms"]
+    assert {"start": 4, "end": 13, "label": "PER", "text": "Anna Lind"} in records[0]["leaked"]
+    assert all(p["label"] == "TME" for r in records for p in r["predicted"])
+
+
+def test_evaluate_command_reads_markup_files_and_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "gold"
+    folder.mkdir()
+    (folder / "01-sms.txt").write_text("Vi ses [[i morgon|TME]], [[Anna|PER]]!\n", encoding="utf-8")
+    (folder / "02-chatt.txt").write_text("ok, på [[fredag|TME]] då\n", encoding="utf-8")
+    for target, documents in ((folder, 2), (folder / "01-sms.txt", 1)):
+        result = CliRunner().invoke(tools, ["evaluate", str(target), "--entities", "TME", "--labels", "tme"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["documents"] == documents and set(report) >= {"TME", "micro"} and "PER" not in report
+
+
+def test_evaluate_command_refuses_options_of_the_other_format(tmp_path: Path) -> None:
+    result = CliRunner().invoke(tools, ["evaluate", str(_span_file(tmp_path)), "--io"])
+    assert result.exit_code == 2 and "--io applies to token" in result.output
+    result = CliRunner().invoke(
+        tools, ["evaluate", str(DATA / "talbanken_dev_sample.bio"), "--entities", "TME"]
+    )
+    assert result.exit_code == 2 and "--config and --entities apply to gold documents" in result.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "ab", "spans": [{"start": 0, "end": 5, "label": "PER"}]}\n')
+    result = CliRunner().invoke(tools, ["evaluate", str(bad), "--entities", "TME"])
+    assert result.exit_code == 2 and "bad.jsonl: line 1" in result.output
+
+
+def test_evaluate_command_runs_the_shipped_pipeline_on_gold_documents(tmp_path: Path) -> None:
+    result = CliRunner().invoke(tools, ["evaluate", str(_span_file(tmp_path)), "--labels", "PER,LOC,TME"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["model_sha256"] and "PER" in report["entities"]
+    assert set(report) >= {"PER", "LOC", "TME", "micro"}
+    for label in ("PER", "LOC", "TME", "micro"):
+        assert 0.0 <= report[label]["leak_rate"] <= 1.0 and 0.0 <= report[label]["f1"] <= 1.0

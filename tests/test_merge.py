@@ -53,6 +53,49 @@ def test_union(spans: list[Span], expected: list[Span]) -> None:
     assert union(spans) == expected
 
 
+PNR_VALID = Span(20, 33, "PNR", 0.98, "rule:pnr", valid=True)  # "19800101-1234"
+PNR_INVALID = Span(20, 33, "PNR", 0.6, "rule:pnr", valid=False)
+NER_OVER_PNR = Span(15, 33, "ORG", 0.95, "ner")  # the tagger's longer guess
+DENY = Span(0, 4, "PER", 1.0, "rule:deny")
+GAZETTEER = Span(0, 9, "LOC", 0.7, "gazetteer:place")
+STREET_NER = Span(40, 49, "LOC", 0.9, "ner")  # "Storgatan"
+STREET_RULE = Span(40, 54, "ADDRESS", 0.9, "rule:address_street")  # "Storgatan 12 B"
+
+
+@pytest.mark.parametrize(
+    ("spans", "winner"),
+    [
+        # a validated number beats the tagger, even when the tagger's span is longer
+        ([NER_OVER_PNR, PNR_VALID], PNR_VALID),
+        # an invalid checksum proves nothing: the longer span wins
+        ([NER_OVER_PNR, PNR_INVALID], NER_OVER_PNR),
+        # the user's deny list beats everything, also a longer span
+        ([PER, DENY], DENY),
+        # a longer span beats a shorter one
+        ([STREET_NER, STREET_RULE], STREET_RULE),
+        # same length: rule > tagger > name lists and propagation
+        ([GAZETTEER, PER], PER),
+        (
+            [Span(0, 9, "PER", 0.99, "rule:propagation"), Span(0, 9, "LOC", 0.5, "ner")],
+            Span(0, 9, "LOC", 0.5, "ner"),
+        ),
+        ([TME_NER, TME_RULE], TME_RULE),
+        # same source and length: the higher score
+        ([Span(0, 4, "PER", 0.6, "ner"), Span(0, 4, "LOC", 0.9, "ner")], Span(0, 4, "LOC", 0.9, "ner")),
+    ],
+)
+def test_strength_decides_overlaps(spans: list[Span], winner: Span) -> None:
+    assert longest_wins(spans) == [winner]
+    fused = union(spans)
+    assert len(fused) == 1
+    assert (fused[0].label, fused[0].detector, fused[0].valid) == (
+        winner.label,
+        winner.detector,
+        winner.valid,
+    )
+    assert (fused[0].start, fused[0].end) == (min(s.start for s in spans), max(s.end for s in spans))
+
+
 @pytest.mark.parametrize("strategy", STRATEGIES.values())
 def test_strategies_return_sorted_disjoint_spans(strategy: object) -> None:
     spans = [Span(5, 9, "LOC"), Span(0, 6, "PER"), Span(20, 22, "ORG"), Span(8, 12, "TME")]

@@ -62,4 +62,6 @@ def test_default_operator_covers_labels_without_entry() -> None:
 
 def test_overlapping_spans_are_refused() -> None:
     with pytest.raises(ValueError, match="overlap"):
-        Replacer(make_config(), key=b"k").apply("Anna Lind", [Span(0, 5, "PER"), Span(4, 9, "PER")], Numbering())
+        Replacer(make_config(), key=b"k").apply(
+            "Anna Lind", [Span(0, 5, "PER"), Span(4, 9, "PER")], Numbering()
+        )

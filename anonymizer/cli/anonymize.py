@@ -11,18 +11,18 @@ from typing import Any
 import click
 
 from anonymizer import __version__
-from anonymizer.cli.common import exit_codes, stderr
+from anonymizer.cli.common import exit_codes, split_labels, stderr
+from anonymizer.config import KEYED_OPERATORS, Config
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
 
 STDIN = "-"
+KEY_ENV = "ANONYMIZE_KEY"
 
 
 def _split_entities(_: click.Context, __: click.Parameter, value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    labels = [label.strip().upper() for label in value.split(",") if label.strip()]
-    if not labels:
+    labels = split_labels(value)
+    if labels == []:
         raise click.BadParameter("give at least one label, e.g. PER,LOC")
     return labels
 
@@ -88,6 +88,12 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
     help="Key for the audit digests (default: random per run).",
 )
 @click.option(
+    "--key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Secret key of the pseudonym, surrogate and hash operators (default: $ANONYMIZE_KEY, "
+    "else random per run).",
+)
+@click.option(
     "--audit-include-text", is_flag=True, help="Also write the removed text into the audit log (sensitive!)."
 )
 @click.option(
@@ -134,6 +140,7 @@ def _run(
     encoding: str,
     audit_path: Path | None,
     audit_key: str | None,
+    key_file: Path | None,
     audit_include_text: bool,
     model_path: Path | None,
     quiet: bool,
@@ -157,7 +164,11 @@ def _run(
         raise UsageError("--audit-include-text needs --audit PATH")
 
     anonymizer = Anonymizer.load(
-        config=config_path, entities=entities, model_path=model_path, batch_size=batch_size
+        config=config_path,
+        entities=entities,
+        model_path=model_path,
+        batch_size=batch_size,
+        key=_operator_key(key_file),
     )
     show_progress = not quiet and sys.stderr.isatty()
     with ExitStack() as stack:
@@ -196,11 +207,32 @@ def _run(
         stderr.print(
             f"anonymize: {stats.rows} records, {stats.seconds:.1f} s; replaced {stats.spans} spans ({counts})"
         )
+        if anonymizer.key_was_random and _uses_keyed_operators(anonymizer.config):
+            stderr.print(
+                "anonymize: pseudonyms, surrogates and hashes use a random key for this run only; "
+                f"set {KEY_ENV} or --key-file to keep them stable across runs"
+            )
         if audit is not None and audit.key_was_random:
             stderr.print(
                 "anonymize: audit digests use a random key for this run only; set --audit-key or "
                 "ANONYMIZE_AUDIT_KEY to compare digests across runs"
             )
+
+
+def _operator_key(key_file: Path | None) -> bytes | None:
+    if key_file is not None:
+        key = key_file.read_bytes().strip()
+        if len(key) < 16:
+            raise UsageError(f"{key_file}: the key is {len(key)} bytes; use at least 16 random bytes")
+        return key
+    value = os.environ.get(KEY_ENV, "").strip()
+    if value and len(value) < 16:
+        raise UsageError(f"{KEY_ENV} is {len(value)} characters; use at least 16 random characters")
+    return value.encode("utf-8") or None
+
+
+def _uses_keyed_operators(config: Config) -> bool:
+    return any(config.operator_for(label).operator in KEYED_OPERATORS for label in config.entities)
 
 
 def _progress() -> Any:

@@ -17,6 +17,13 @@ EXIT_USAGE = 2
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def split_labels(value: str | None) -> list[str] | None:
+    """``"per, loc"`` -> ``["PER", "LOC"]``; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    return [label.strip().upper() for label in value.split(",") if label.strip()]
+
+
 @contextmanager
 def exit_codes() -> Iterator[None]:
     """Usage and input errors exit 2, failures while running 1; messages go to stderr."""

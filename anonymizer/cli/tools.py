@@ -1,4 +1,4 @@
-"""``anonymizer``: the tools around the main job (train, quantize, evaluate)."""
+"""``anonymizer``: the tools around the main job (train, quantize, evaluate, synthesize)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from anonymizer import __version__
-from anonymizer.cli.common import exit_codes, stderr
+from anonymizer.cli.common import exit_codes, split_labels, stderr
 
 DEFAULT_TRAIN_DIR = Path("~/.cache/anonymizer/train").expanduser()
 
@@ -177,14 +178,15 @@ def quantize(model: Path, output: Path) -> None:
 
 
 @tools.command()
-@click.argument("corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("corpus", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--io", "io_scheme", is_flag=True, help="Score spans as maximal runs of one type (IO-annotated gold)."
 )
 @click.option(
     "--predictions-out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write token<TAB>gold<TAB>predicted (BIO) here.",
+    help="token<TAB>TAG corpora: write token<TAB>gold<TAB>predicted (BIO) here; gold documents: "
+    "one JSON object per document with its predicted and leaked spans.",
 )
 @click.option(
     "--model",
@@ -195,40 +197,212 @@ def quantize(model: Path, output: Path) -> None:
 @click.option(
     "--labels", help="Comma-separated labels to score (default: every label seen in gold or predictions)."
 )
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help="Sentences per tagger mini-batch (default: 64 for token corpora, the config's for documents).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Gold documents: TOML laid over rules/default.toml.",
+)
+@click.option("--entities", help="Gold documents: labels the pipeline replaces (default: from the config).")
 def evaluate(
     corpus: Path,
     io_scheme: bool,
     predictions_out: Path | None,
     model_path: Path | None,
     labels: str | None,
-    batch_size: int,
+    batch_size: int | None,
+    config_path: Path | None,
+    entities: str | None,
 ) -> None:
-    """Score the tagger on CORPUS (token<TAB>TAG per line, blank line between sentences).
+    """Score the tagger on a token<TAB>TAG CORPUS, or the whole pipeline on gold documents.
 
-    Tokens are tagged as given (no re-tokenization). Prints one JSON object with
-    entity-level precision, recall and F1 per label and micro-averaged.
+    \b
+    CORPUS is one of
+      FILE.bio (any name but below)  token<TAB>TAG per line, blank line between sentences;
+                                     tokens are tagged as given (no re-tokenization)
+      FILE.jsonl                     gold documents in the span format (anonymizer/gold.py)
+      FILE.txt or a folder of them   gold documents in [[surface|LABEL]] markup
+
+    Prints one JSON object with entity-level precision, recall and F1 (exact span
+    match) per label and micro-averaged. Gold documents are run through the whole
+    pipeline (each document one text) and also get the leak rate per label: the
+    share of gold spans not completely covered by replacements of any label.
     """
+    from anonymizer.errors import UsageError
+    from anonymizer.gold import is_gold_path
+
+    with exit_codes():
+        chosen = split_labels(labels)
+        if entities is not None and not split_labels(entities):
+            raise UsageError("--entities: give at least one label, e.g. PER,LOC")
+        if is_gold_path(corpus):
+            if io_scheme:
+                raise UsageError("--io applies to token<TAB>TAG corpora, not to gold documents")
+            result = _evaluate_documents(
+                corpus,
+                predictions_out=predictions_out,
+                model_path=model_path,
+                labels=chosen,
+                batch_size=batch_size,
+                config_path=config_path,
+                entities=split_labels(entities),
+            )
+        else:
+            if config_path is not None or entities is not None:
+                raise UsageError(
+                    "--config and --entities apply to gold documents (.jsonl, .txt or a folder of .txt), "
+                    "not to token<TAB>TAG corpora"
+                )
+            result = _evaluate_tokens(
+                corpus,
+                io_scheme=io_scheme,
+                predictions_out=predictions_out,
+                model_path=model_path,
+                labels=chosen,
+                batch_size=batch_size or 64,
+            )
+        click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def _evaluate_tokens(
+    corpus: Path,
+    *,
+    io_scheme: bool,
+    predictions_out: Path | None,
+    model_path: Path | None,
+    labels: list[str] | None,
+    batch_size: int,
+) -> dict[str, Any]:
     from anonymizer.detectors.ner import NerDetector, load_model
     from anonymizer.evaluate import bio_tags, read_conll, score, spans_from_tags, write_predictions
     from anonymizer.pipeline import default_model_path
 
+    sentences = list(read_conll(corpus))
+    model = load_model(model_path or default_model_path())
+    detector = NerDetector(model, batch_size=batch_size)
+    runs = detector.tag([sentence.tokens for sentence in sentences])
+    predicted_tags = [bio_tags(len(s.tokens), r) for s, r in zip(sentences, runs, strict=True)]
+    gold = [spans_from_tags(s.tags, io=io_scheme) for s in sentences]
+    predicted = [spans_from_tags(tags, io=io_scheme) for tags in predicted_tags]
+    result = score(gold, predicted, labels=labels)
+    result["model_sha256"] = model.sha256
+    result["sentences"] = len(sentences)
+    if predictions_out is not None:
+        with predictions_out.open("w", encoding="utf-8") as handle:
+            write_predictions(handle, sentences, predicted_tags, io=io_scheme)
+    return result
+
+
+DOCUMENTS_PER_BATCH = 64
+
+
+def _evaluate_documents(
+    corpus: Path,
+    *,
+    predictions_out: Path | None,
+    model_path: Path | None,
+    labels: list[str] | None,
+    batch_size: int | None,
+    config_path: Path | None,
+    entities: list[str] | None,
+) -> dict[str, Any]:
+    from anonymizer.evaluate import CharSpan, document_predictions, score_documents
+    from anonymizer.gold import load_gold
+    from anonymizer.pipeline import Anonymizer
+
+    documents = load_gold(corpus)
+    anonymizer = Anonymizer.load(
+        config=config_path, entities=entities, model_path=model_path, batch_size=batch_size
+    )
+    predicted: list[list[CharSpan]] = []
+    for start in range(0, len(documents), DOCUMENTS_PER_BATCH):
+        batch = documents[start : start + DOCUMENTS_PER_BATCH]
+        for redaction in anonymizer.redact([document.text for document in batch]):
+            predicted.append([(r.span.start, r.span.end, r.span.label) for r in redaction.replacements])
+    ids = [document.id for document in documents]
+    gold = [[(s.start, s.end, s.label) for s in document.spans] for document in documents]
+    result, leaked = score_documents(ids, gold, predicted, labels=labels)
+    result["documents"] = len(documents)
+    result["entities"] = sorted(anonymizer.config.entities)
+    result["model_sha256"] = anonymizer.model_sha256
+    if predictions_out is not None:
+        texts = [document.text for document in documents]
+        with predictions_out.open("w", encoding="utf-8") as handle:
+            for record in document_predictions(ids, texts, predicted, leaked):
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return result
+
+
+@tools.command()
+@click.option(
+    "--count", type=click.IntRange(min=1), default=1000, show_default=True, help="Documents to write."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same documents.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Span-format JSON Lines file to write.",
+)
+@click.option(
+    "--gazetteers",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also draw names, places and agencies from these lists (e.g. ../shared/data/gazetteers).",
+)
+def synthesize(count: int, seed: int, out: Path, gazetteers: Path | None) -> None:
+    """Write COUNT labelled synthetic documents (journal notes, letters, chats ...) in the span format."""
+    from anonymizer.gold import write_jsonl
+    from anonymizer.synthetic import Gazetteers, generate
+
     with exit_codes():
-        sentences = list(read_conll(corpus))
-        model = load_model(model_path or default_model_path())
-        detector = NerDetector(model, batch_size=batch_size)
-        runs = detector.tag([sentence.tokens for sentence in sentences])
-        predicted_tags = [bio_tags(len(s.tokens), r) for s, r in zip(sentences, runs, strict=True)]
-        gold = [spans_from_tags(s.tags, io=io_scheme) for s in sentences]
-        predicted = [spans_from_tags(tags, io=io_scheme) for tags in predicted_tags]
-        chosen = [label.strip().upper() for label in labels.split(",")] if labels else None
-        result = score(gold, predicted, labels=chosen)
-        result["model_sha256"] = model.sha256
-        result["sentences"] = len(sentences)
-        if predictions_out is not None:
-            with predictions_out.open("w", encoding="utf-8") as handle:
-                write_predictions(handle, sentences, predicted_tags, io=io_scheme)
-        click.echo(json.dumps(result, ensure_ascii=False))
+        lists = Gazetteers.load(gazetteers) if gazetteers is not None else None
+        with out.open("w", encoding="utf-8") as handle:
+            written = write_jsonl(handle, generate(count, seed=seed, gazetteers=lists))
+        stderr.print(f"synthesize: {written} documents -> {out}")
+        click.echo(json.dumps({"output": str(out), "documents": written, "seed": seed}))
+
+
+@tools.command("build-gazetteers")
+@click.option(
+    "--data-root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default="../shared/data",
+    show_default=True,
+    help="Folder with gazetteers/ and text/.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="rules/gazetteers",
+    show_default=True,
+    help="Where the shipped lists go.",
+)
+@click.option(
+    "--min-bearers",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Keep first names that at least this many people are called by.",
+)
+def build_gazetteers_command(data_root: Path, out: Path, min_bearers: int) -> None:
+    """Build the name lists of the gazetteer detector from the shared lists and raw text.
+
+    Names that the raw text often writes in lower case are marked common, and the
+    detector asks more context of them.
+    """
+    from anonymizer.training.gazetteers import GazetteerSettings, build_gazetteers
+
+    with exit_codes():
+        counts = build_gazetteers(
+            data_root, out, settings=GazetteerSettings(min_first_name_bearers=min_bearers)
+        )
+        stderr.print(f"build-gazetteers: {', '.join(f'{name} {rows}' for name, rows in counts.items())}")
+        click.echo(json.dumps({"output": str(out), "rows": counts}))
 
 
 if __name__ == "__main__":

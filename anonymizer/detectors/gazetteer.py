@@ -1,0 +1,301 @@
+"""Name lists as a recall aid: names the tagger missed, taken only with context.
+
+The lists (``rules/gazetteers/*.tsv``, built by ``anonymizer build-gazetteers``)
+mark names that are also ordinary words as ``common`` (Björn, Bo, Per, Rosa, Sten).
+A capitalised word is never taken on list membership alone:
+
+* ``first-name``: a listed first name followed by capitalised words ("Anna Lind",
+  "Anna-Karin Ek"); a common first name only before a listed or surname-shaped
+  surname ("Per Andersson", not "Till Stockholm"); a first name that is not a
+  common word also alone ("Tove", not "Björn", nor "Paris" or "Israel", which
+  are places too), and in a register's "Surname, First name" order;
+* ``lower-case-name``: a frequent first name written in lower case, as in chats
+  ("ring jonas"), if the raw text never uses it as an ordinary word;
+* ``title``: capitalised words after a title or role ("dr Berg", "advokat Sten
+  Ek", "handläggare Nilsson"); after a kinship word only a listed first name
+  ("sonen Erik", not "sonen Svensk");
+* ``signature``: the name line under a closing phrase ("Med vänliga hälsningar"
+  / "Anna Lind", "Mvh Anna"), a first name or initials after a slash at the end
+  of a line ("ok / anna", "/JS");
+* ``chat``: a first name, in any case, speaking at the start of a chat line
+  ("[18:02] lena: hej", "hans: ok");
+* ``place``: a listed place that is not a common word, capitalised ("i Vara" is
+  left to the tagger, "Göteborg" is taken);
+* ``agency``: the full name of a government agency ("Försäkringskassan").
+
+Spans leave a genitive -s outside when the stem is a listed surname
+("Anna Linds" -> "Anna Lind"), as propagation and the gold data do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from anonymizer.gazetteers import NameLists, load_name_lists
+from anonymizer.span import Span
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_SURNAME_ENDINGS = (
+    "son",
+    "berg",
+    "ström",
+    "qvist",
+    "kvist",
+    "quist",
+    "lund",
+    "gren",
+    "holm",
+    "blad",
+    "dahl",
+    "feldt",
+    "stedt",
+    "borg",
+    "bäck",
+    "strand",
+    "ander",
+    "ius",
+    "wall",
+    "stam",
+)
+TITLES = frozenset(
+    """
+    dr doktor doktorn fru herr hr fröken fr prof professor advokat advokaten jurist juristen
+    läkare läkaren överläkare överläkaren underläkare underläkaren distriktsläkare specialistläkare
+    sjuksköterska sjuksköterskan ssk usk undersköterska undersköterskan barnmorska barnmorskan
+    kurator kuratorn psykolog psykologen fysioterapeut fysioterapeuten arbetsterapeut tandläkare
+    handläggare handläggaren socialsekreterare socialsekreteraren biståndshandläggare
+    rektor rektorn lärare läraren mentor mentorn förskollärare specialpedagog elevhälsan
+    medarbetare medarbetaren handledare handledaren assistent assistenten tandsköterska
+    tandsköterskan tandhygienist heter hette kallas
+    pastor kyrkoherde präst prästen kommissarie inspektör polisinspektör polisassistent
+    polisen åklagare åklagaren kammaråklagare domare domaren rådman nämndeman målsägande
+    målsäganden tilltalade tilltalad vittne vittnet sekreterare vd ordförande ordföranden
+    kontaktperson kontaktpersonen chef chefen enhetschef enhetschefen kollega kollegan
+    förvaltare förvaltaren ombud ombudet
+    """.split()  # noqa: SIM905
+)
+_ABBREVIATED_TITLES = frozenset({"dr", "doktor", "prof", "fr", "hr", "ssk", "usk", "leg"})
+KINSHIP = frozenset(
+    """
+    mamma mamman pappa pappan mor modern far fadern son sonen dotter dottern bror brodern
+    brorsan syster systern syrran make maken maka makan hustru hustrun fru frun man mannen
+    sambo sambon särbo pojkvän pojkvännen flickvän flickvännen partner partnern barnet
+    barnbarnet farmor farfar mormor morfar moster faster morbror farbror kusin kusinen
+    vän vännen kompis kompisen granne grannen patient patienten brukare brukaren elev eleven
+    klient klienten kund kunden sökande sökanden hej hejsan hallå tjena tja kära käre bästa
+    """.split()  # noqa: SIM905
+)
+# Capitalised words that are not names even after a first name (headings, sentence starts).
+_NOT_NAMES = frozenset(
+    """
+    Jag Du Vi Ni Han Hon Hen De Den Det Och Men Som Från Till I På Med Av För Om Att Är Var Har
+    Hej Tack Mvh AB HB KB Kommun Region Län Sjukhus Vårdcentral
+    """.split()  # noqa: SIM905
+)
+_CLOSING = re.compile(
+    r"^\W*(?:(?:med\s+)?(?:vänliga|vänlig|bästa|varma|många|hjärtliga|kärleksfulla)\s+hälsning(?:ar)?"
+    r"|hälsningar|hälsning|mvh|vh|m\.v\.h\.?|kram(?:ar)?|hälsar)\b[\s,.!:/-]*",
+    re.IGNORECASE,
+)
+_CHAT_SPEAKER = re.compile(
+    r"^[ \t]*(?:\[?\d{1,2}[:.]\d{2}(?::\d{2})?\]?[ \t]+)?([^\W\d_]+(?:-[^\W\d_]+)*)[ \t]*:(?![/\d])",
+    re.MULTILINE,
+)
+_SLASH_SIGNATURE = re.compile(
+    r"(?:^|(?<=\s))//?[ \t]*([^\W\d_]+(?:-[^\W\d_]+)*|[A-ZÅÄÖ]{2,3})[ \t]*$", re.MULTILINE
+)
+# Words that open e-mail headers and notes ("Till: ...", "Ok: ..."), first names or not.
+_HEADER_WORDS = frozenset("till från kopia ämne hej ok tack obs ps re fw sv".split())  # noqa: SIM905
+_NAME_LINE = re.compile(
+    r"^[/\s-]*((?:[A-ZÅÄÖÉ][^\W\d_]*(?:-[A-ZÅÄÖÉ][^\W\d_]*)?\.?)(?:[ \t]+[A-ZÅÄÖÉ][^\W\d_]*"
+    r"(?:-[A-ZÅÄÖÉ][^\W\d_]*)?\.?){0,3})[\s,]*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    start: int
+    end: int
+    text: str
+
+
+def _capitalised(word: str) -> bool:
+    return word[0].isupper() and (len(word) == 1 or not word.isupper())
+
+
+def _adjacent(text: str, left: _Word, right: _Word) -> bool:
+    """Only spaces or tabs between two words (no punctuation, no line break)."""
+    gap = text[left.end : right.start]
+    return bool(gap) and not gap.strip(" \t")
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t")
+    return not before or before[-1] in ".!?:;\n\r\"'»”\u2013-*•(["
+
+
+def _literal_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name).replace(r"\ ", r"[ \t]+") for name in names)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+class GazetteerDetector:
+    """Finds PER, LOC and ORG with the shipped name lists and context rules (no model)."""
+
+    name = "gazetteer"
+    labels = frozenset({"PER", "LOC", "ORG"})
+
+    def __init__(self, *, score: float = 0.7, lists: NameLists | None = None) -> None:
+        self.score = score
+        self.lists = lists or load_name_lists()
+        self._place_names = frozenset(self.lists.places)
+        self._places = _literal_pattern(self.lists.places)
+        self._agencies = _literal_pattern(self.lists.agencies)
+
+    def detect(self, texts: Sequence[str]) -> list[list[Span]]:
+        return [self.find(text) for text in texts]
+
+    def find(self, text: str) -> list[Span]:
+        words = [_Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        spans = [*self._names(text, words), *self._signatures(text), *self._chat_and_slash(text)]
+        for label, kind, pattern in (("LOC", "place", self._places), ("ORG", "agency", self._agencies)):
+            if pattern is not None:
+                spans.extend(
+                    Span(m.start(), m.end(), label, self.score * 0.9, f"gazetteer:{kind}")
+                    for m in pattern.finditer(text)
+                )
+        return sorted(set(spans))
+
+    def _is_first_name(self, word: str) -> bool:
+        return word in self.lists.first_names or (
+            "-" in word and all(part in self.lists.first_names for part in word.split("-"))
+        )
+
+    def _surname_like(self, word: str) -> bool:
+        if word in self.lists.surnames:
+            return True
+        shaped = len(word) > 4 and word.lower().endswith(_SURNAME_ENDINGS)
+        return shaped and word not in self._place_names
+
+    def _strip_genitive(self, word: _Word) -> _Word:
+        stem = word.text[:-1]
+        known = self.lists.all_surnames | self.lists.first_names
+        if word.text.endswith("s") and word.text not in known and (stem in known or self._surname_like(stem)):
+            return _Word(word.start, word.end - 1, stem)
+        return word
+
+    def _name_run(
+        self, text: str, words: Sequence[_Word], first: int, *, limit: int = 3, after_title: bool = False
+    ) -> list[_Word]:
+        """Capitalised words right after ``words[first - 1]`` on the same line.
+
+        ``after_title``: the first word may follow a period ("dr. Berg").
+        """
+        run: list[_Word] = []
+        for word in words[first : first + limit]:
+            previous = run[-1] if run else words[first - 1]
+            gap = text[previous.end : word.start]
+            loose = after_title and not run and gap.strip(" \t") == "."
+            if not (loose or _adjacent(text, previous, word)):
+                break
+            if not _capitalised(word.text) or word.text in _NOT_NAMES:
+                break
+            run.append(word)
+        return run
+
+    def _names(self, text: str, words: Sequence[_Word]) -> Iterator[Span]:
+        for index, word in enumerate(words):
+            folded = word.text.casefold()
+            is_title = folded in TITLES or folded in KINSHIP
+            if is_title and index + 1 < len(words):
+                gap = text[word.end : words[index + 1].start]
+                abbreviated = folded in _ABBREVIATED_TITLES and gap.strip(" \t") == "."  # "dr. Berg"
+                if abbreviated or not gap.strip(" \t"):
+                    run = self._name_run(text, words, index + 1, after_title=abbreviated)
+                    if folded not in TITLES:
+                        run = run if run and self._is_first_name(run[0].text) else []
+                    if run:
+                        last = self._strip_genitive(run[-1])
+                        yield Span(run[0].start, last.end, "PER", self.score, "gazetteer:title")
+            if word.text.casefold() in self.lists.lower_case_names and word.text.islower():
+                yield Span(word.start, word.end, "PER", self.score * 0.7, "gazetteer:lower-case-name")
+                continue
+            if not _capitalised(word.text):
+                continue
+            if not self._is_first_name(word.text):
+                stem = word.text[:-1]
+                genitive = word.text.endswith("s") and self._is_first_name(stem)
+                if genitive and stem not in self.lists.common_first_names and stem not in self._place_names:
+                    yield Span(word.start, word.end - 1, "PER", self.score * 0.85, "gazetteer:first-name")
+                continue
+            common = word.text in self.lists.common_first_names
+            surname = self._register_surname(text, words, index)
+            start = surname.start if surname else word.start
+            run = self._name_run(text, words, index + 1)
+            if not run:
+                if surname or (not common and word.text not in self._place_names):
+                    score = self.score if surname else self.score * 0.85
+                    yield Span(start, word.end, "PER", score, "gazetteer:first-name")
+                continue
+            last = self._strip_genitive(run[-1])
+            if common and not surname and _sentence_start(text, start) and not self._surname_like(last.text):
+                continue  # "Till Stockholm", "Per Capita"
+            if text[word.start : last.end] in self._place_names:
+                continue  # "Sri Lanka", "San Marino"
+            yield Span(start, last.end, "PER", self.score, "gazetteer:first-name")
+
+    def _register_surname(self, text: str, words: Sequence[_Word], index: int) -> _Word | None:
+        """The surname of a register's "Haddad, Yusuf" order, at the start of a line or field."""
+        if index == 0:
+            return None
+        surname = words[index - 1]
+        if (
+            text[surname.end : words[index].start].strip(" \t") == ","
+            and _capitalised(surname.text)
+            and _sentence_start(text, surname.start)
+            and surname.text not in self._place_names
+            and surname.text not in _NOT_NAMES
+            and surname.text not in self.lists.first_names
+        ):
+            return surname
+        return None
+
+    def _chat_and_slash(self, text: str) -> Iterator[Span]:
+        for pattern, kind in ((_CHAT_SPEAKER, "chat"), (_SLASH_SIGNATURE, "signature")):
+            for match in pattern.finditer(text):
+                name = match.group(1)
+                initials = kind == "signature" and name.isupper() and len(name) <= 3
+                if name.casefold() in _HEADER_WORDS or not (
+                    initials or self._is_first_name(name.capitalize())
+                ):
+                    continue
+                start, end = match.span(1)
+                yield Span(start, end, "PER", self.score * 0.85, f"gazetteer:{kind}")
+
+    def _signatures(self, text: str) -> Iterator[Span]:
+        offset = 0
+        expect_name = False
+        for line in text.splitlines(keepends=True):
+            body = line.rstrip("\r\n")
+            closing = _CLOSING.match(body)
+            if closing:
+                rest = body[closing.end() :]
+                name = _NAME_LINE.match(rest) if rest.strip() else None
+                if name:
+                    yield self._signature_span(offset + closing.end(), name)
+                expect_name = not rest.strip()
+            elif expect_name and body.strip():
+                name = _NAME_LINE.match(body)
+                if name and not _CLOSING.match(name.group(1)):
+                    yield self._signature_span(offset, name)
+                expect_name = False
+            offset += len(line)
+
+    def _signature_span(self, base: int, match: re.Match[str]) -> Span:
+        start = match.start(1)
+        value = match.group(1).rstrip(".")
+        return Span(base + start, base + start + len(value), "PER", self.score, "gazetteer:signature")

@@ -1,0 +1,71 @@
+"""The shipped name lists (``rules/gazetteers/*.tsv``, built by ``anonymizer build-gazetteers``).
+
+Used by the gazetteer detector (as a recall aid with context) and by the
+surrogate operator (the gender of a first name).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from anonymizer.config import shipped_file
+
+# A first name is taken in lower case only if this many people carry it, it has four
+# letters or more and the raw text never writes it in lower case.
+LOWER_CASE_MIN_BEARERS = 2000
+
+
+@dataclass(frozen=True)
+class NameLists:
+    first_names: frozenset[str]
+    common_first_names: frozenset[str]
+    genders: Mapping[str, str]  # casefolded first name -> "f", "m" or "fm"
+    lower_case_names: frozenset[str]  # names safe to take even in lower case ("jonas" in a chat)
+    surnames: frozenset[str]  # common words left out
+    all_surnames: frozenset[str]
+    places: tuple[str, ...]  # longest first, common words left out
+    agencies: tuple[str, ...]  # longest first
+
+
+def gazetteer_folder() -> Path:
+    return shipped_file("rules", "gazetteers/first_names.tsv").parent
+
+
+@lru_cache(maxsize=4)
+def load_name_lists(folder: Path | None = None) -> NameLists:
+    folder = folder or gazetteer_folder()
+
+    def rows(name: str) -> Iterator[dict[str, str]]:
+        with (folder / name).open(encoding="utf-8", newline="") as handle:
+            yield from csv.DictReader(handle, delimiter="\t")
+
+    first, common, genders, lower_case = set(), set(), {}, set()
+    for row in rows("first_names.tsv"):
+        first.add(row["name"])
+        genders[row["name"].casefold()] = row["gender"]
+        if row["common"] == "1":
+            common.add(row["name"])
+        elif (
+            int(row["persons"]) >= LOWER_CASE_MIN_BEARERS
+            and int(row["lower_case_uses"]) == 0
+            and len(row["name"]) >= 4
+        ):
+            lower_case.add(row["name"].casefold())
+    surname_rows = list(rows("surnames.tsv"))
+    surnames = {row["name"] for row in surname_rows if row["common"] == "0"}
+    places = {row["name"] for row in rows("places.tsv") if row["common"] == "0"}
+    agencies = {row["name"] for row in rows("agencies.tsv")}
+    return NameLists(
+        first_names=frozenset(first),
+        common_first_names=frozenset(common),
+        genders=genders,
+        lower_case_names=frozenset(lower_case - {place.casefold() for place in places}),
+        surnames=frozenset(surnames),
+        all_surnames=frozenset(row["name"] for row in surname_rows),
+        places=tuple(sorted(places, key=len, reverse=True)),
+        agencies=tuple(sorted(agencies, key=len, reverse=True)),
+    )

@@ -1,0 +1,215 @@
+"""Checksum and format validators for identifier rules (pure functions, no package imports).
+
+A rule in ``rules/recognizers.toml`` names its validator; the registry at the end
+of this module maps those names to functions ``str -> bool``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import ipaddress
+import re
+from collections.abc import Callable
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The Luhn (mod 10) digit that completes ``digits``; Swedish numbers use it on 9 digits."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return (10 - total % 10) % 10
+
+
+def luhn_valid(digits: str) -> bool:
+    return len(digits) > 1 and digits.isdigit() and luhn_check_digit(digits[:-1]) == int(digits[-1])
+
+
+# --- identifier validators: each takes the matched text and strips separators itself ---
+
+
+def digits_only(text: str) -> str:
+    """The digits of ``text`` in order, as ASCII (separators, spaces and letters dropped).
+
+    Any decimal digit counts, as for ``\\d`` in the rules' patterns ("٣" is "3").
+    """
+    return "".join(str(int(char)) for char in text if char.isdecimal())
+
+
+def luhn(text: str) -> bool:
+    """Luhn over the digits of ``text``, whatever its separators."""
+    return luhn_valid(digits_only(text))
+
+
+def _real_date(year: int, month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
+
+
+def personnummer(text: str) -> bool:
+    """Personnummer or samordningsnummer (day + 60): a real date and Luhn over the 10-digit form.
+
+    The century comes from the 12-digit form (18, 19 or 20) or else from the separator
+    ("+": born over 100 years ago); the date must exist in one of the possible years.
+    """
+    number = digits_only(text)
+    return _personnummer_date(text) and luhn_valid(number[-10:])
+
+
+def _personnummer_date(text: str) -> bool:
+    """The date part of a personnummer (10 or 12 digits) is a real date: see :func:`personnummer`."""
+    number = digits_only(text)
+    if len(number) == 12:
+        if number[:2] not in {"18", "19", "20"}:
+            return False
+        years = [int(number[:4])]
+        number = number[2:]
+    elif len(number) == 10:
+        short = int(number[:2])
+        years = [1800 + short, 1900 + short] if "+" in text else [1900 + short, 2000 + short]
+    else:
+        return False
+    month, day = int(number[2:4]), int(number[4:6])
+    day = day - 60 if day > 60 else day
+    return any(_real_date(year, month, day) for year in years)
+
+
+def organisationsnummer(text: str) -> bool:
+    """Organisationsnummer: 10 digits (or 12 with the prefix "16"), third digit >= 2, Luhn."""
+    number = digits_only(text)
+    if len(number) == 12 and number.startswith("16"):
+        number = number[2:]
+    return len(number) == 10 and number[2] >= "2" and luhn_valid(number)
+
+
+def vat_se(text: str) -> bool:
+    """Swedish VAT number: "SE", 10 digits passing Luhn (an organisationsnummer or personnummer), "01"."""
+    number = digits_only(text)
+    return (
+        text.strip()[:2].upper() == "SE"
+        and len(number) == 12
+        and number.endswith("01")
+        and luhn_valid(number[:10])
+    )
+
+
+# IBAN length per country: the Nordic and EU/EEA countries plus a few common others.
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22,
+    "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GI": 23,
+    "GL": 18, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21,
+    "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28,
+    "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TR": 26, "UA": 29,
+}  # fmt: skip
+
+
+def iban(text: str) -> bool:
+    """IBAN: known country, that country's length, and the mod-97 remainder 1 (ISO 13616)."""
+    compact = "".join(text.split()).upper()
+    if not compact.isascii() or not compact.isalnum() or IBAN_LENGTHS.get(compact[:2]) != len(compact):
+        return False
+    if not compact[2:4].isdigit():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def bankgiro(text: str) -> bool:
+    """Bankgironummer: 7 or 8 digits, Luhn."""
+    number = digits_only(text)
+    return len(number) in (7, 8) and luhn_valid(number)
+
+
+def plusgiro(text: str) -> bool:
+    """Plusgironummer: 2 to 8 digits, Luhn."""
+    number = digits_only(text)
+    return 2 <= len(number) <= 8 and luhn_valid(number)
+
+
+def ip(text: str) -> bool:
+    """An IPv4 or IPv6 address (stdlib ``ipaddress``); not the unspecified 0.0.0.0 or ::, no 0.x.y.z."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return False
+    if address.is_unspecified:
+        return False
+    return address.version == 6 or not text.strip().startswith("0")
+
+
+_SWEDEN = "46"
+# "038395-2013", "005544-2012": five or more digits before a dash are a document number.
+_UNDIVIDED_THEN_DASH = re.compile(r"[+(]?\d{5,}[-\u2013]")
+
+
+def phone(text: str) -> bool:
+    """A plausible phone number by digit count and layout (no number plan lookup).
+
+    Swedish: a trunk "0", an area code not starting with 0, 8 to 10 digits in all,
+    exactly 10 for mobiles (07x), and at least 5 digits after an area code written apart
+    ("0901 11 00" is a customs code). International (+ or 00): for +46 a national number
+    of 7 to 9 digits not starting with 0 (a written "(0)" is dropped), else 9 to 15
+    digits (E.164). No dash after five undivided digits ("038395-2013" is a case number).
+    A personnummer is no phone number: ten bare digits that pass its check, or
+    YYMMDD XXXX with a real date (the PNR rules report those).
+    """
+    stripped = text.strip()
+    if _UNDIVIDED_THEN_DASH.match(stripped):
+        return False
+    if stripped.startswith(("+", "00")):
+        number = digits_only(stripped.replace("(0)", ""))
+        number = number[2:] if stripped.startswith("00") else number
+        if number.startswith(_SWEDEN):
+            national = number[len(_SWEDEN) :]
+            return 7 <= len(national) <= 9 and national[0] != "0"
+        return 9 <= len(number) <= 15
+    number = digits_only(stripped)
+    if not number.startswith("0") or number[1:2] in ("", "0"):
+        return False
+    area = digits_only(re.split(r"[^\d()]", stripped, maxsplit=1)[0])
+    if 2 <= len(area) <= 4 and len(number) - len(area) < 5:
+        return False  # a written area code is followed by at least 5 subscriber digits
+    sized = len(number) == 10 if number.startswith("07") else 8 <= len(number) <= 10
+    return sized and not _looks_like_personnummer(stripped)
+
+
+_PERSONNUMMER_LAYOUT = re.compile(r"\d{6}[^\S\n]\d{4}")
+
+
+def _looks_like_personnummer(text: str) -> bool:
+    """Ten bare digits that pass as a personnummer, or YYMMDD XXXX with a real date."""
+    if text.isdecimal():
+        return personnummer(text)
+    return _PERSONNUMMER_LAYOUT.fullmatch(text) is not None and _personnummer_date(text)
+
+
+def bank_account(text: str) -> bool:
+    """Clearing + account number by digit count only: 10 to 15 digits, the first not 0.
+
+    (4 or 5 clearing digits and 6 to 10 account digits.) There is no single checksum: the
+    check digit rules differ per bank and account type.
+    """
+    number = digits_only(text)
+    return 10 <= len(number) <= 15 and number[0] != "0"
+
+
+def account_number(text: str) -> bool:
+    """An account number without its clearing number: 7 to 12 digits, and not a personnummer.
+
+    (A Nordea personkonto is the owner's personnummer: alone it is reported as PNR.)
+    """
+    return 7 <= len(digits_only(text)) <= 12 and not personnummer(text)
+
+
+VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "personnummer": personnummer,
+    "organisationsnummer": organisationsnummer,
+    "vat_se": vat_se,
+    "iban": iban,
+    "bankgiro": bankgiro,
+    "plusgiro": plusgiro,
+    "ip": ip,
+    "phone": phone,
+    "bank_account": bank_account,
+    "account_number": account_number,
+    "luhn": luhn,
+}
