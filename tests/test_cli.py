@@ -83,7 +83,7 @@ def test_csv_round_trip_keeps_rows_columns_and_redacts(tmp_path: Path) -> None:
     assert list(after[0]) == ["id", "text", "visits"]
     assert after[4]["text"] == ""  # empty cell stays empty
     text = "\n".join(r["text"] for r in after)
-    for name in ["Lars Svensson", "Sofia Ahmed", "Johan Ek", "Per Andersson", "Umeå", "Malmö"]:
+    for name in ["Lars Svensson", "Sofia Ahmed", "Johan Ek", "Per Andersson", "Umeå", "Malmö", "850612-1238"]:
         assert name not in text
     assert "[PER_1]" in after[0]["text"]
     values = {(i, "text"): r["text"] for i, r in enumerate(before)}
@@ -209,6 +209,77 @@ def test_audit_never_holds_removed_text_by_default(tmp_path: Path) -> None:
         assert name not in log
     _, summary = read_audit(audit)
     assert summary["audit_key"] == "random (this run only)"
+
+
+def test_identifiers_are_redacted_without_loading_the_tagger(tmp_path: Path) -> None:
+    source = tmp_path / "ids.csv"
+    source.write_text(
+        "id,text\n"
+        '1,"Pnr 811218-9876, fel skrivet 811218-9875, tel 070-123 45 67, anna@firma.se"\n'
+        '2,"Bankgiro 5050-1055, orgnr 556036-0793, bor på Storgatan 12 B, 111 43 Stockholm"\n',
+        encoding="utf-8",
+    )
+    out, audit = tmp_path / "out.csv", tmp_path / "audit.jsonl"
+    entities = "PNR,PHONE,EMAIL,BANK,ORGNR,ADDRESS"
+    result = run(source, "--column", "text", "--entities", entities, "-o", out, "--audit", audit, "-q")
+    assert result.exit_code == 0, result.output
+    redacted = out.read_text(encoding="utf-8")
+    for value in ["811218-987", "070-123", "anna@", "5050-1055", "556036", "Storgatan", "111 43"]:
+        assert value not in redacted
+    records, summary = read_audit(audit)
+    assert summary["model_sha256"] is None  # rule labels only: the tagger was not loaded
+    pnr = [r for r in records if r["label"] == "PNR"]
+    assert [(r["valid"], r["score"] < 0.9) for r in pnr] == [(True, False), (False, True)]
+    assert all(r["valid"] is True for r in records if r["label"] in {"ORGNR", "BANK"})
+
+
+def pseudonymize(tmp_path: Path, name: str, *options: str, env: dict[str, str] | None = None) -> Result:
+    config = tmp_path / "pseudonym.toml"
+    config.write_text(
+        '[operators.PER]\noperator = "pseudonym"\n[operators.PNR]\noperator = "surrogate"\n', encoding="utf-8"
+    )
+    return CliRunner(env=env).invoke(
+        anonymize,
+        [
+            str(SAMPLES / "notes.csv"),
+            "--column",
+            "text",
+            "--config",
+            str(config),
+            "-o",
+            str(tmp_path / name),
+            *options,
+        ],
+        catch_exceptions=False,
+    )
+
+
+def test_pseudonyms_are_stable_under_one_key_and_differ_under_another(tmp_path: Path) -> None:
+    key, other = tmp_path / "key", tmp_path / "other"
+    key.write_text("a" * 32 + "\n", encoding="utf-8")
+    other.write_text("b" * 32, encoding="utf-8")
+    for name, options in [
+        ("1.csv", ("--key-file", str(key))),
+        ("2.csv", ("--key-file", str(key))),
+        ("3.csv", ("--key-file", str(other))),
+    ]:
+        assert pseudonymize(tmp_path, name, *options, "-q").exit_code == 0
+    first, second, third = ((tmp_path / n).read_text(encoding="utf-8") for n in ("1.csv", "2.csv", "3.csv"))
+    ids = set(re.findall(r"\[PER_([0-9a-f]{8})\]", first))
+    assert len(ids) >= 4 and first == second
+    assert ids.isdisjoint(re.findall(r"\[PER_([0-9a-f]{8})\]", third))
+    assert "850612-1238" not in first and re.search(r"\d{6}-\d{4}", first)  # a fake personnummer
+    from_env = pseudonymize(tmp_path, "4.csv", "-q", env={"ANONYMIZE_KEY": "a" * 32})
+    assert from_env.exit_code == 0 and (tmp_path / "4.csv").read_text(encoding="utf-8") == first
+
+
+def test_keyed_operators_without_a_key_warn_and_short_keys_are_refused(tmp_path: Path) -> None:
+    result = pseudonymize(tmp_path, "o.csv", env={"ANONYMIZE_KEY": ""})
+    assert result.exit_code == 0 and "random key for this run only" in result.stderr
+    short = tmp_path / "short"
+    short.write_text("abc", encoding="utf-8")
+    assert_usage_error(pseudonymize(tmp_path, "p.csv", "--key-file", str(short)), "at least 16")
+    assert not (tmp_path / "p.csv").exists()
 
 
 # --- errors: exit code, message, nothing at the target path ---------------------------------
