@@ -26,7 +26,7 @@ def _source_rank(span: Span) -> int:
 def strength(span: Span) -> tuple[int, int, int, float, int]:
     """Sort key, strongest first: which span wins an overlap, or names a fused one.
 
-    1. the user's deny list, then any span whose checksum validated (a valid
+    1. the user's deny list, then any span its rule's validator accepted (a valid
        personnummer beats a tagger's guess at "19800101-1234", whatever the lengths);
     2. the longer span ("Storgatan 12 B" over "Storgatan");
     3. rule over tagger over name lists and propagation;

@@ -10,8 +10,9 @@ class Span:
     """A detected entity: ``text[start:end]`` of the ORIGINAL record.
 
     ``detector`` is ``"ner"`` for the tagger, ``"rule:<name>"`` for rules and
-    ``"gazetteer:<name>"`` for name lists. ``valid`` is the verdict of a checksum
-    validator (Luhn, mod 97, ...) and ``None`` where no validator applies.
+    ``"gazetteer:<name>"`` for name lists. ``valid`` is the verdict of the rule's
+    validator (a checksum such as Luhn or mod 97, a calendar date, a digit count)
+    and ``None`` where no validator applies.
     Ordering is by position first, so ``sorted(spans)`` reads left to right.
     """
 

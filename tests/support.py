@@ -31,6 +31,16 @@ class FakeDetector:
         ]
 
 
+def spans_of(text: str, *words: tuple[str, str]) -> list[Span]:
+    """Spans of ``words`` (surface, label), found left to right in ``text``."""
+    found, cursor = [], 0
+    for word, label in words:
+        start = text.index(word, cursor)
+        found.append(Span(start, start + len(word), label))
+        cursor = start + len(word)
+    return found
+
+
 def make_config(**operators: OperatorSpec) -> Config:
     table = {"DEFAULT": OperatorSpec("placeholder", "[{label}_{n}]"), **operators}
     return Config(entities=frozenset({"PER", "LOC", "ORG", "TME"}), operators=table)

@@ -57,6 +57,44 @@ def test_override_is_laid_over_defaults(tmp_path: Path) -> None:
         ("[redact]\nentities = [1]\n", "redact.entities", "not a label"),
         ("[redactt]\n", "redactt", "unknown key"),
         ("[rules.time]\nenabled = 1\n", "rules.time.enabled", "must be bool"),
+        (
+            "[recognizers.x]\nlabel = \"X\"\npatterns = ['(']\n",
+            "recognizers.x.patterns[0]",
+            "invalid regular",
+        ),
+        ('[recognizers.x]\nlabel = "X"\npatterns = []\n', "recognizers.x.patterns", "at least one"),
+        ("[recognizers.x]\npatterns = ['a']\n", "recognizers.x.label", "missing"),
+        ("[recognizers.x]\nlabel = \"x\"\npatterns = ['a']\n", "recognizers.x.label", "not a label"),
+        ("[recognizers.x]\nlabel = \"X\"\npatterns = ['a']\nscore = 2\n", "recognizers.x.score", "at most 1"),
+        (
+            "[recognizers.x]\nlabel = \"X\"\npatterns = ['a']\ncolour = 1\n",
+            "recognizers.x.colour",
+            "unknown key",
+        ),
+        (
+            "[recognizers.x]\nlabel = \"X\"\npatterns = ['a']\ncontext_required = true\n",
+            "recognizers.x.context",
+            "needs context words",
+        ),
+        ('[recognizers.email]\nscore = "high"\n', "recognizers.email.score", "must be float"),
+        ('[merge]\nstrategy = "vote"\n', "merge.strategy", "union, longest"),
+        ("[rules.gazetteers]\nscore = 0\n", "rules.gazetteers.score", "above 0"),
+        (
+            '[operators.PER]\noperator = "placeholder"\ntemplate = "[{id}]"\n',
+            "operators.PER.template",
+            "pseudonym",
+        ),
+        ('[operators.PER]\noperator = "hash"\nlength = 2\n', "operators.PER.length", "4 to 64"),
+        ('[operators.PER]\noperator = "keep"\ntemplate = "x"\n', "operators.PER.template", "no template"),
+        ('[lists.allow]\nper = ["x"]\n', "lists.allow.per", "not a label"),
+        ("[lists.deny]\nPER = [1]\n", "lists.deny.PER", "non-empty strings"),
+        ('[lists.deny]\nPER = [" "]\n', "lists.deny.PER", "non-empty strings"),
+        ('[lists]\nallow = ["x"]\n', "lists.allow", "must be a table"),
+        (
+            '[lists.allow]\nPER = ["Anna  Lind"]\n[lists.deny]\nPER = ["anna lind"]\n',
+            "lists.deny.PER",
+            "also in",
+        ),
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, body: str, key: str, hint: str) -> None:
@@ -91,44 +129,3 @@ def test_shipped_rules_cover_the_identifier_labels() -> None:
 def test_a_recognizer_can_be_switched_off(tmp_path: Path) -> None:
     path = write(tmp_path, "[recognizers.email]\nenabled = false\n")
     assert "email" not in {spec.name for spec in load_config(path).recognizers}
-
-
-@pytest.mark.parametrize(
-    ("body", "key", "hint"),
-    [
-        (
-            "[recognizers.x]\nlabel = \"X\"\npatterns = ['(']\n",
-            "recognizers.x.patterns[0]",
-            "invalid regular",
-        ),
-        ('[recognizers.x]\nlabel = "X"\npatterns = []\n', "recognizers.x.patterns", "at least one"),
-        ("[recognizers.x]\npatterns = ['a']\n", "recognizers.x.label", "missing"),
-        ("[recognizers.x]\nlabel = \"x\"\npatterns = ['a']\n", "recognizers.x.label", "not a label"),
-        ("[recognizers.x]\nlabel = \"X\"\npatterns = ['a']\nscore = 2\n", "recognizers.x.score", "at most 1"),
-        (
-            "[recognizers.x]\nlabel = \"X\"\npatterns = ['a']\ncolour = 1\n",
-            "recognizers.x.colour",
-            "unknown key",
-        ),
-        (
-            "[recognizers.x]\nlabel = \"X\"\npatterns = ['a']\ncontext_required = true\n",
-            "recognizers.x.context",
-            "needs context words",
-        ),
-        ('[recognizers.email]\nscore = "high"\n', "recognizers.email.score", "must be float"),
-        ('[merge]\nstrategy = "vote"\n', "merge.strategy", "union, longest"),
-        ("[rules.gazetteers]\nscore = 0\n", "rules.gazetteers.score", "above 0"),
-        (
-            '[operators.PER]\noperator = "placeholder"\ntemplate = "[{id}]"\n',
-            "operators.PER.template",
-            "pseudonym",
-        ),
-        ('[operators.PER]\noperator = "hash"\nlength = 2\n', "operators.PER.length", "4 to 64"),
-        ('[operators.PER]\noperator = "keep"\ntemplate = "x"\n', "operators.PER.template", "no template"),
-    ],
-)
-def test_rule_and_operator_errors_name_file_and_key(tmp_path: Path, body: str, key: str, hint: str) -> None:
-    path = write(tmp_path, body)
-    with pytest.raises(ConfigError) as error:
-        load_config(path)
-    assert str(path) in str(error.value) and f"'{key}'" in str(error.value) and hint in str(error.value)

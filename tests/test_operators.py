@@ -17,9 +17,8 @@ from anonymizer.operators.pseudonym import Pseudonym
 from anonymizer.operators.registry import make_operator
 from anonymizer.operators.surrogate import Surrogate, name_gender
 from anonymizer.replace import Numbering, Replacer, surface_key
-from anonymizer.span import Span
 from anonymizer.validators import luhn_check_digit, luhn_valid
-from support import make_config
+from support import make_config, spans_of
 
 FEMALE = {name.casefold() for name in SwedishNames.first_names_female}
 MALE = {name.casefold() for name in SwedishNames.first_names_male}
@@ -31,15 +30,6 @@ SURROGATE, OTHER_SURROGATE = Surrogate(KEY), Surrogate(OTHER_KEY)
 
 def target(surface: str, label: str = "PER", canonical: str | None = None, number: int = 1) -> Target:
     return Target(surface, label, number, surface_key(surface) if canonical is None else canonical)
-
-
-def spans_of(text: str, *words: tuple[str, str]) -> list[Span]:
-    found, cursor = [], 0
-    for word, label in words:
-        start = text.index(word, cursor)
-        found.append(Span(start, start + len(word), label))
-        cursor = start + len(word)
-    return found
 
 
 def shape(text: str) -> str:

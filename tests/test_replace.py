@@ -5,16 +5,7 @@ import pytest
 from anonymizer.config import OperatorSpec
 from anonymizer.replace import Numbering, Replacer
 from anonymizer.span import Span
-from support import make_config
-
-
-def spans_of(text: str, *words: tuple[str, str]) -> list[Span]:
-    found, cursor = [], 0
-    for word, label in words:
-        start = text.index(word, cursor)
-        found.append(Span(start, start + len(word), label))
-        cursor = start + len(word)
-    return found
+from support import make_config, spans_of
 
 
 def test_numbering_counts_distinct_surface_strings_per_label() -> None:
