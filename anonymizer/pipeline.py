@@ -19,7 +19,7 @@ from anonymizer.detectors.lists import drop_allowed
 from anonymizer.errors import DetectionError, UsageError
 from anonymizer.io import Reader, Writer
 from anonymizer.merge import STRATEGIES, Strategy
-from anonymizer.propagate import Mentions, find_mentions, learn
+from anonymizer.propagate import Mentions, find_mentions, learn, trim_genitives
 from anonymizer.replace import Numbering, Replacer
 from anonymizer.span import Redaction, Span
 
@@ -144,18 +144,18 @@ class Anonymizer:
                 for part, full_name in learn(text, spans, document.mentions):
                     document.numbering.alias("PER", part, full_name)
             all_spans = [
-                self.strategy(
-                    [
-                        *spans,
-                        *drop_allowed(text, find_mentions(text, spans, document.mentions), self.config.allow),
-                    ]
-                )
+                self._with_mentions(text, spans, document.mentions)
                 for text, spans, document in zip(texts, all_spans, documents, strict=True)
             ]
         return [
             self._replacer.apply(text, spans, document.numbering)
             for text, spans, document in zip(texts, all_spans, documents, strict=True)
         ]
+
+    def _with_mentions(self, text: str, spans: list[Span], mentions: Mentions) -> list[Span]:
+        """``spans`` plus the other mentions of known names, genitive ``s`` left outside."""
+        found = drop_allowed(text, find_mentions(text, spans, mentions), self.config.allow)
+        return trim_genitives(text, self.strategy([*spans, *found]), mentions)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from anonymizer.span import Span
 
@@ -101,6 +101,23 @@ def find_mentions(text: str, spans: Sequence[Span], mentions: Mentions) -> list[
             found.append(Span(start, end, label, round(score * SCORE_FACTOR, 4), DETECTOR))
         index += count
     return found
+
+
+def trim_genitives(text: str, spans: Iterable[Span], mentions: Mentions) -> list[Span]:
+    """``spans`` with a genitive ``s`` left outside where the stem is a known mention.
+
+    The tagger often tags "Eriks" whole; when "Erik" is known in the document, the span
+    becomes "Erik", so it shares Erik's placeholder: "[PER_1]s mamma".
+    """
+    trimmed = []
+    for span in spans:
+        surface = text[span.start : span.end]
+        if span.label in PROPAGATED_LABELS and len(surface) > 2 and surface.endswith("s"):
+            known = mentions.table.get(" ".join(_WORD.findall(surface[:-1])))
+            if known is not None and known[0] == span.label:
+                span = replace(span, end=span.end - 1)
+        trimmed.append(span)
+    return trimmed
 
 
 def _mention_at(

@@ -81,3 +81,11 @@ def test_many_mentions_are_found_by_lookup() -> None:
     text = f"Vi mötte {names[4321]} och {names[7]}."
     found = find_mentions(text, [], mentions)
     assert [text[s.start : s.end] for s in found] == [names[4321], names[7]]
+
+
+def test_tagged_genitive_shares_the_placeholder_of_the_name() -> None:
+    # regression: the tagger tagged "Eriks" whole, which got a placeholder of its own
+    detector = FakeDetector({"Erik": "PER", "Johansson": "PER", "Eriks": "PER", "Lars": "PER"})
+    anonymizer = Anonymizer(config=make_config().with_entities(frozenset({"PER"})), detectors=[detector])
+    [result] = anonymizer.redact(["Erik ringde. Eriks mamma och Lars svarade, Lars bror."])
+    assert result.text == "[PER_1] ringde. [PER_1]s mamma och [PER_2] svarade, [PER_2] bror."
