@@ -24,6 +24,16 @@ POSITIVES = [
     # numeric dates
     ("Mötet hölls 2021-03-12 i Lund.", ["2021-03-12"]),
     ("Loggat 2021-03-12T14:30 av systemet.", ["2021-03-12T14:30"]),
+    ("login failed 2024-06-11T02:14:55Z from", ["2024-06-11T02:14:55Z"]),
+    ("sparad 2024-06-11T02:14:55.120+02:00 i loggen", ["2024-06-11T02:14:55.120+02:00"]),
+    # a weekday makes "1/3" a date; abbreviated weekdays before a date
+    ("Tid: fredag 1/3 kl. 17.00 hos oss.", ["fredag 1/3 kl. 17.00"]),
+    ("ses ons 8/5 kl 13:20 då", ["ons 8/5 kl 13:20"]),
+    ("lör. 18/5 passar bra", ["lör. 18/5"]),
+    # chat Swedish
+    ("jag hämtar typ halv 6", ["halv 6"]),
+    ("vi ses söndag eftermiddag eller fredag kväll", ["söndag eftermiddag", "fredag kväll"]),
+    ("kan du imorn?", ["imorn"]),
     ("Vi ses 12/3 på stationen.", ["12/3"]),
     ("Beslut fattat 12/3 2021 av nämnden.", ["12/3 2021"]),
     ("Beslut fattat 12/3-2021 av nämnden.", ["12/3-2021"]),
@@ -173,6 +183,9 @@ def test_finds_time_expressions(text: str, expected: list[str]) -> None:
 
 
 NEGATIVES = [
+    "Det väger halv 3 kg.",
+    "Tre fjärdedelar, 3/4 av alla, och 1/3 av resten.",
+    "Han stod i ons-kön.",
     "Maj Andersson kom hem sent.",
     "Jag träffade Maj Svensson på stationen.",
     "Marsvinet heter Pelle.",

@@ -92,6 +92,7 @@ def _cs(fragment: str) -> str:
 _MONTH_NAMES = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
 _MONTH_ABBREVIATIONS = "jan|feb|febr|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec"
 _WEEKDAY_NAMES = "måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag"
+_WEEKDAY_ABBREVIATION = r"(?:mån|tis|ons|tors?|fre|lör|sön)\.?"
 
 # A capitalised month, weekday or name day before another capitalised word is a name
 # ("Maj Andersson", "Valborg Svensson") unless that word is itself a calendar word.
@@ -278,10 +279,14 @@ def _is_year_range(match: re.Match[str]) -> bool:
 
 
 _RULES: tuple[_Rule, ...] = (
-    # 2021-03-12, 2021.03.12, 2021-03-12T14:30
+    # 2021-03-12, 2021.03.12, 2021-03-12T14:30, 2024-06-11T02:14:55Z, ...T02:14:55.123+02:00
     _rule(
         rf"{_NUM_B}(?:1[6-9]|20)\d\d(?P<sep>[-./]){_MONTH_NUMBER}(?P=sep){_DAY_NUMBER}"
-        rf"(?:T{_HH}:{_MM}(?::{_MM})?)?{_NUM_E}"
+        rf"(?:T{_HH}:{_MM}(?::{_MM}(?:[.,]\d+)?)?(?:{_cs('Z')}|[+-](?:[01]\d|2[0-3]):?{_MM})?)?{_NUM_E}"
+    ),
+    # ons 8/5, fredag 1/3, lör. 18/5: a weekday makes "1/3" a date
+    _rule(
+        rf"{_B}(?:{_WEEKDAY_STEM}(?:en)?|{_WEEKDAY_ABBREVIATION}){_WS}{_DAY_NUMBER}/{_MONTH_NUMBER}{_NUM_E}"
     ),
     # 2021-03
     _rule(rf"{_NUM_B}(?:1[6-9]|20)\d\d-(?:0[1-9]|1[0-2]){_NUM_E}"),
@@ -308,6 +313,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule(rf"{_B}den{_WS}{_DAY_NUMBER}:[ae]{_E}"),
     # måndag, tisdagen, lördagskvällen, måndagarna
     _rule(rf"{_B}{_WEEKDAY}"),
+    # fredag kväll, söndag eftermiddag
+    _rule(rf"{_B}{_WEEKDAY_STEM}(?:en)?{_WS}{_DAYPART_SUFFIX}{_E}"),
     # fredagen den 13
     _rule(rf"{_B}{_WEEKDAY_STEM}(?:en)?(?:{_WS}|{_OWS},{_OWS})den{_WS}{_DAY}{_NUM_E}"),
     # i söndags, i fredags kväll
@@ -323,12 +330,16 @@ _RULES: tuple[_Rule, ...] = (
         rf"{_B}(?:mellan|från){_WS}(?P<t>{_HH}[.:]{_MM}){_TIME_END}{_WS}(?:och|till){_WS}"
         rf"(?P<t2>(?:{_KL}{_OWS})?{_CLOCK_NUMBER})"
     ),
+    # halv 6, halv åtta (the hour as a digit only after "halv": "halv fem" is in _CLOCK_WORDS)
+    _rule(
+        rf"{_B}(?:{_alt('fem|tio|kvart|tjugo')}{_WS}(?:över|i){_WS})?halv{_WS}(?:1[0-2]|[1-9]){_TIME_END}{_NOT_AMOUNT}"
+    ),
     # vid 14-tiden, vid tretiden, vid midnatt
     _rule(rf"{_B}(?:{_NUM_B}{_HH}-?|{_HOUR_WORD})tiden{_E}"),
     _rule(rf"{_B}midnatt(?:en)?{_E}"),
     # i går, igår, i morgon bitti, i går kväll, ifjol
     _rule(
-        rf"{_B}i[^\S\n]?{_alt('går|dag|morgon|förrgår|övermorgon|kväll|morse|natt|eftermiddag|förmiddag|fjol')}"
+        rf"{_B}i[^\S\n]?{_alt('går|dag|morgon|morn|morrn|förrgår|övermorgon|kväll|morse|natt|eftermiddag|förmiddag|fjol')}"
         rf"{_E}{_ADVERB_TAIL}"
     ),
     # i år, i somras, i helgen, i jul
