@@ -136,13 +136,6 @@ def _sentence_start(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:;\n\r\"'»”\u2013-*•(["
 
 
-def _literal_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
-    if not names:
-        return None
-    alternatives = "|".join(re.escape(name).replace(r"\ ", r"[ \t]+") for name in names)
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
-
-
 class GazetteerDetector:
     """Finds PER, LOC and ORG with the shipped name lists and context rules (no model)."""
 
@@ -153,22 +146,43 @@ class GazetteerDetector:
         self.score = score
         self.lists = lists or load_name_lists()
         self._place_names = frozenset(self.lists.places)
-        self._places = _literal_pattern(self.lists.places)
-        self._agencies = _literal_pattern(self.lists.agencies)
+        self._all_names = self.lists.all_surnames | self.lists.first_names
+        # Places and agencies by their words, looked up per run of words (not one
+        # regular expression with thousands of alternatives).
+        self._known: dict[str, tuple[str, str]] = {name: ("LOC", "place") for name in self.lists.places}
+        self._known.update((name, ("ORG", "agency")) for name in self.lists.agencies)
+        self._longest = max((len(_WORD.findall(name)) for name in self._known), default=0)
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
         return [self.find(text) for text in texts]
 
     def find(self, text: str) -> list[Span]:
         words = [_Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-        spans = [*self._names(text, words), *self._signatures(text), *self._chat_and_slash(text)]
-        for label, kind, pattern in (("LOC", "place", self._places), ("ORG", "agency", self._agencies)):
-            if pattern is not None:
-                spans.extend(
-                    Span(m.start(), m.end(), label, self.score * 0.9, f"gazetteer:{kind}")
-                    for m in pattern.finditer(text)
-                )
+        spans = [
+            *self._names(text, words),
+            *self._signatures(text),
+            *self._chat_and_slash(text),
+            *self._places_and_agencies(text, words),
+        ]
         return sorted(set(spans))
+
+    def _places_and_agencies(self, text: str, words: Sequence[_Word]) -> Iterator[Span]:
+        """The longest listed name at each word ("Upplands Väsby" before "Upplands")."""
+        index = 0
+        while index < len(words):
+            for count in range(min(self._longest, len(words) - index), 0, -1):
+                start, end = words[index].start, words[index + count - 1].end
+                surface = text[start:end]
+                if "\n" in surface:
+                    continue
+                found = self._known.get(" ".join(surface.split()))
+                if found is not None:
+                    label, kind = found
+                    yield Span(start, end, label, self.score * 0.9, f"gazetteer:{kind}")
+                    index += count
+                    break
+            else:
+                index += 1
 
     def _is_first_name(self, word: str) -> bool:
         return word in self.lists.first_names or (
@@ -183,7 +197,7 @@ class GazetteerDetector:
 
     def _strip_genitive(self, word: _Word) -> _Word:
         stem = word.text[:-1]
-        known = self.lists.all_surnames | self.lists.first_names
+        known = self._all_names
         if word.text.endswith("s") and word.text not in known and (stem in known or self._surname_like(stem)):
             return _Word(word.start, word.end - 1, stem)
         return word
