@@ -20,7 +20,11 @@ from anonymizer.errors import ConfigError
 OPERATORS = ("placeholder", "pseudonym", "surrogate", "mask", "hash", "remove", "keep")
 KEYED_OPERATORS = frozenset({"pseudonym", "surrogate", "hash"})
 # Template fields each templated operator fills in.
-TEMPLATE_FIELDS = {"placeholder": frozenset({"label", "n"}), "pseudonym": frozenset({"label", "n", "id"})}
+# ``{id}`` is a keyed pseudonym id: a placeholder template with it is a pseudonym.
+TEMPLATE_FIELDS = {
+    "placeholder": frozenset({"label", "n", "id"}),
+    "pseudonym": frozenset({"label", "n", "id"}),
+}
 DEFAULT_TEMPLATES = {"placeholder": "[{label}_{n}]", "pseudonym": "[{label}_{id}]"}
 # Hex digits of the keyed digest: pseudonym ids (``{id}``) and hash output.
 DEFAULT_LENGTHS = {"pseudonym": 8, "hash": 16}
@@ -63,6 +67,11 @@ class OperatorSpec:
     template: str = "[{label}_{n}]"
     char: str = "*"
     length: int = 8
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the replacement depends on the secret key."""
+        return self.operator in KEYED_OPERATORS or (self.operator == "placeholder" and "{id" in self.template)
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,8 +378,7 @@ def _operator(spec: Mapping[str, Any], key: str, fail: Any) -> OperatorSpec:
     if operator in TEMPLATE_FIELDS and not fields <= known:
         unknown = ", ".join(sorted(fields - known))
         usable = " and ".join("{" + name + "}" for name in sorted(known))
-        hint = ' ({id} needs operator = "pseudonym")' if "id" in fields else ""
-        raise fail(f"{key}.template", f"unknown field {{{unknown}}} (use {usable}){hint}")
+        raise fail(f"{key}.template", f"unknown field {{{unknown}}} (use {usable})")
     char = spec.get("char", "*")
     if not isinstance(char, str) or len(char) != 1:
         raise fail(f"{key}.char", "must be a single character")

@@ -80,9 +80,9 @@ def test_override_is_laid_over_defaults(tmp_path: Path) -> None:
         ('[merge]\nstrategy = "vote"\n', "merge.strategy", "union, longest"),
         ("[rules.gazetteers]\nscore = 0\n", "rules.gazetteers.score", "above 0"),
         (
-            '[operators.PER]\noperator = "placeholder"\ntemplate = "[{id}]"\n',
+            '[operators.PER]\noperator = "placeholder"\ntemplate = "[{uid}]"\n',
             "operators.PER.template",
-            "pseudonym",
+            "{id}",
         ),
         ('[operators.PER]\noperator = "hash"\nlength = 2\n', "operators.PER.length", "4 to 64"),
         ('[operators.PER]\noperator = "keep"\ntemplate = "x"\n', "operators.PER.template", "no template"),

@@ -305,3 +305,12 @@ def test_replacer_applies_the_keyed_operators() -> None:
 def test_registry_builds_every_operator(name: str) -> None:
     operator = make_operator(OperatorSpec(name), key=KEY)
     assert isinstance(operator.replace(target("Anna Lind")), str)
+
+
+def test_a_placeholder_with_id_is_a_pseudonym() -> None:
+    spec = OperatorSpec("placeholder", "<{label}:{id}>", length=6)
+    assert spec.keyed and not OperatorSpec("placeholder", "[{label}_{n}]").keyed
+    made = make_operator(spec, key=KEY)
+    assert made.replace(target("Anna Lind")) == Pseudonym(KEY, template="<{label}:{id}>", length=6).replace(
+        target("Anna Lind")
+    )

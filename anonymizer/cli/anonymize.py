@@ -12,7 +12,7 @@ import click
 
 from anonymizer import __version__
 from anonymizer.cli.common import exit_codes, split_labels, stderr
-from anonymizer.config import KEYED_OPERATORS, Config
+from anonymizer.config import Config
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
 
@@ -232,7 +232,7 @@ def _operator_key(key_file: Path | None) -> bytes | None:
 
 
 def _uses_keyed_operators(config: Config) -> bool:
-    return any(config.operator_for(label).operator in KEYED_OPERATORS for label in config.entities)
+    return any(config.operator_for(label).keyed for label in config.entities)
 
 
 def _progress() -> Any:

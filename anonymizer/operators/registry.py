@@ -15,16 +15,16 @@ from anonymizer.operators.surrogate import Surrogate
 
 def make_operator(spec: OperatorSpec, *, key: bytes) -> Operator:
     """``key`` is the secret of the keyed operators (pseudonym, surrogate, hash)."""
-    if spec.operator == "placeholder":
+    if spec.operator == "placeholder" and not spec.keyed:
         return Placeholder(spec.template)
+    if spec.operator in ("placeholder", "pseudonym"):
+        return Pseudonym(key, template=spec.template, length=spec.length)
     if spec.operator == "mask":
         return Mask(spec.char)
     if spec.operator == "remove":
         return Remove()
     if spec.operator == "keep":
         return Keep()
-    if spec.operator == "pseudonym":
-        return Pseudonym(key, template=spec.template, length=spec.length)
     if spec.operator == "hash":
         return Hash(key, length=spec.length)
     if spec.operator == "surrogate":
