@@ -322,8 +322,15 @@ def _evaluate_documents(
     predicted: list[list[CharSpan]] = []
     for start in range(0, len(documents), DOCUMENTS_PER_BATCH):
         batch = documents[start : start + DOCUMENTS_PER_BATCH]
-        for redaction in anonymizer.redact([document.text for document in batch]):
-            predicted.append([(r.span.start, r.span.end, r.span.label) for r in redaction.replacements])
+        for document, redaction in zip(batch, anonymizer.redact([d.text for d in batch]), strict=True):
+            # a span kept as it was (operator "keep") is found, but not removed: it leaks
+            predicted.append(
+                [
+                    (r.span.start, r.span.end, r.span.label)
+                    for r in redaction.replacements
+                    if r.replacement != document.text[r.span.start : r.span.end]
+                ]
+            )
     ids = [document.id for document in documents]
     gold = [[(s.start, s.end, s.label) for s in document.spans] for document in documents]
     result, leaked = score_documents(ids, gold, predicted, labels=labels)
