@@ -12,6 +12,7 @@ import click
 
 from anonymizer import __version__
 from anonymizer.cli.common import exit_codes, split_labels, stderr
+from anonymizer.errors import UsageError
 
 DEFAULT_TRAIN_DIR = Path("~/.cache/anonymizer/train").expanduser()
 
@@ -233,7 +234,6 @@ def evaluate(
     pipeline (each document one text) and also get the leak rate per label: the
     share of gold spans not completely covered by replacements of any label.
     """
-    from anonymizer.errors import UsageError
     from anonymizer.gold import is_gold_path
 
     with exit_codes():
@@ -410,6 +410,58 @@ def build_gazetteers_command(data_root: Path, out: Path, min_bearers: int) -> No
         )
         stderr.print(f"build-gazetteers: {', '.join(f'{name} {rows}' for name, rows in counts.items())}")
         click.echo(json.dumps({"output": str(out), "rows": counts}))
+
+
+@tools.command()
+@data_root_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_TRAIN_DIR.parent / "silver" / "silver.bio",
+    show_default=True,
+    help="token<TAB>TAG file to write.",
+)
+@click.option("--sentences", type=click.IntRange(min=1), default=50_000, show_default=True)
+@click.option(
+    "--sample",
+    type=click.FloatRange(min=0.0, max=1.0, min_open=True),
+    default=0.05,
+    show_default=True,
+    help="Share of the raw paragraphs to read.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--build", is_flag=True, help="Compile pefselab's taggers first (once; a few minutes).")
+def silver(data_root: Path | None, out: Path, sentences: int, sample: float, seed: int, build: bool) -> None:
+    """Label raw text with efselab's named-entity tagger and the time rules (silver data).
+
+    Needs the optional dependency: pip install '.[silver]'.
+    """
+    from anonymizer.training.silver import PefselabTagger, build_pefselab, raw_sentences, write_silver
+
+    with exit_codes():
+        root = data_root or Path("../shared/data")
+        paths = sorted((root / "text").glob("*.txt.gz"))
+        if not paths:
+            raise UsageError(f"{root / 'text'}: no *.txt.gz raw text files; point --data-root at shared/data")
+        if build:
+            build_pefselab()
+        try:
+            tagger = PefselabTagger()
+        except RuntimeError as error:
+            raise UsageError(str(error)) from None
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temporary = out.with_suffix(out.suffix + ".tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            counts = write_silver(
+                raw_sentences(paths, sample=sample, seed=seed),
+                handle,
+                tagger=tagger,
+                limit=sentences,
+                seed=seed,
+            )
+        temporary.replace(out)
+        stderr.print(f"silver: {counts['sentences']} sentences -> {out}")
+        click.echo(json.dumps({"output": str(out), **dict(sorted(counts.items()))}))
 
 
 if __name__ == "__main__":
