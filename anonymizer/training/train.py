@@ -14,7 +14,7 @@ import json
 import logging
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,10 @@ class TrainSettings:
     embeddings: dict[str, Any]
     tagger: dict[str, Any]
     training: dict[str, Any]
+    # Extra training files without a dev split (silver data: `anonymizer silver`).
+    silver: list[Path] = field(default_factory=list)
+    # Add TME tags from the time rules to the gold files (they have none).
+    time_labels: bool = False
 
     @classmethod
     def load(cls, path: Path, *, data_root: Path | None = None) -> TrainSettings:
@@ -55,6 +59,8 @@ class TrainSettings:
                 embeddings=dict(raw["embeddings"]),
                 tagger=dict(raw["tagger"]),
                 training=dict(raw["training"]),
+                silver=[root / Path(p).expanduser() for p in data.get("silver", [])],
+                time_labels=bool(data.get("time_labels", False)),
             )
         except KeyError as error:
             raise ConfigError(f"{path}: missing key {error.args[0]!r}") from error
@@ -62,23 +68,54 @@ class TrainSettings:
             raise ConfigError(f"{path}: {error}") from error
 
 
-def read_corpus(train: list[Path], dev: list[Path]) -> Any:
-    """One Flair corpus from several ``token<TAB>TAG`` files (no test split sampled)."""
+def prepare_data(settings: TrainSettings, work: Path) -> tuple[list[Path], list[Path]]:
+    """The train and dev files to read: the gold files, with TME tags from the time rules
+    written to ``work`` when ``time_labels`` is set (the gold corpora have no TME)."""
+    if not settings.time_labels:
+        return settings.train, settings.dev
+    from anonymizer.detectors.time import TimeDetector
+    from anonymizer.evaluate import read_conll
+    from anonymizer.training.silver import add_time_tags
+
+    detector = TimeDetector()
+    work.mkdir(parents=True, exist_ok=True)
+    prepared: list[list[Path]] = [[], []]
+    for split, paths in enumerate((settings.train, settings.dev)):
+        for path in paths:
+            target = work / f"{path.stem}.tme{path.suffix}"
+            with target.open("w", encoding="utf-8") as out:
+                for sentence in read_conll(path):
+                    tags = add_time_tags(sentence.tokens, sentence.tags, detector=detector)
+                    out.writelines(f"{t}\t{g}\n" for t, g in zip(sentence.tokens, tags, strict=True))
+                    out.write("\n")
+            prepared[split].append(target)
+    return prepared[0], prepared[1]
+
+
+def read_corpus(train: list[Path], dev: list[Path], *, silver: list[Path] | None = None) -> Any:
+    """One Flair corpus from several ``token<TAB>TAG`` files (no test split sampled).
+
+    ``train`` and ``dev`` pair up per corpus; ``silver`` files are training data only.
+    """
     from flair.data import MultiCorpus
     from flair.datasets import ColumnCorpus
 
+    pairs: list[tuple[Path, Path | None]] = [
+        *zip(train, dev, strict=True),
+        *((s, None) for s in silver or []),
+    ]
     corpora: list[Any] = [
         ColumnCorpus(
             train_path.parent,
             {0: "text", 1: "ner"},
             train_file=train_path.name,
-            dev_file=dev_path.name,
+            dev_file=dev_path.name if dev_path else None,
             test_file=None,
             column_delimiter="\t",
             sample_missing_splits=False,
             in_memory=True,
         )
-        for train_path, dev_path in zip(train, dev, strict=True)
+        for train_path, dev_path in pairs
     ]
     return MultiCorpus(corpora, sample_missing_splits=False)
 
@@ -136,7 +173,8 @@ def train(
     hp, tr = settings.tagger, settings.training
     epochs = max_epochs or tr["max_epochs"]
     flair.set_seed(tr["seed"])
-    corpus = read_corpus(settings.train, settings.dev)
+    train_files, dev_files = prepare_data(settings, out / "data")
+    corpus = read_corpus(train_files, dev_files, silver=settings.silver)
     state_path = out / "checkpoint.json"
     start_epoch, learning_rate = 0, tr["learning_rate"]
     if resume and state_path.exists():

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from anonymizer.evaluate import read_conll
+from anonymizer.training.train import TrainSettings, prepare_data, read_corpus
+
+RECIPE = """
+[data]
+root = "{root}"
+train = ["gold/a_train.bio"]
+dev = ["gold/a_dev.bio"]
+text = []
+silver = ["{silver}"]
+time_labels = {time_labels}
+
+[embeddings]
+[tagger]
+[training]
+"""
+
+
+def make_recipe(tmp_path: Path, *, time_labels: bool) -> TrainSettings:
+    gold = tmp_path / "gold"
+    gold.mkdir(exist_ok=True)
+    (gold / "a_train.bio").write_text(
+        "Anna\tB-PER\nkom\tO\nden\tO\n3\tO\nmaj\tO\n.\tO\n\nMaj\tB-PER\nLind\tI-PER\nringde\tO\n\n",
+        encoding="utf-8",
+    )
+    (gold / "a_dev.bio").write_text("Erik\tB-PER\nkom\tO\ni\tO\ngår\tO\n\n", encoding="utf-8")
+    silver = tmp_path / "cache" / "silver.bio"
+    silver.parent.mkdir(exist_ok=True)
+    silver.write_text("Sara\tB-PER\nbor\tO\ni\tO\nUmeå\tB-LOC\n\n", encoding="utf-8")
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(
+        RECIPE.format(root=tmp_path, silver=silver, time_labels=str(time_labels).lower()), encoding="utf-8"
+    )
+    return TrainSettings.load(recipe)
+
+
+def test_recipe_reads_silver_files_and_the_time_label_switch(tmp_path: Path) -> None:
+    settings = make_recipe(tmp_path, time_labels=True)
+    assert settings.silver == [tmp_path / "cache" / "silver.bio"] and settings.time_labels
+    assert prepare_data(make_recipe(tmp_path, time_labels=False), tmp_path / "work") == (
+        settings.train,
+        settings.dev,
+    )
+
+
+def test_time_rules_label_the_gold_files(tmp_path: Path) -> None:
+    train, dev = prepare_data(make_recipe(tmp_path, time_labels=True), tmp_path / "work")
+    first, second = read_conll(train[0])
+    assert first.tags == ["B-PER", "O", "B-TME", "I-TME", "I-TME", "O"]
+    assert second.tags == ["B-PER", "I-PER", "O"]  # "Maj Lind" stays a name
+    assert next(read_conll(dev[0])).tags == ["B-PER", "O", "B-TME", "I-TME"]
+
+
+def test_silver_files_are_training_data_only(tmp_path: Path) -> None:
+    settings = make_recipe(tmp_path, time_labels=False)
+    corpus = read_corpus(settings.train, settings.dev, silver=settings.silver)
+    assert (len(corpus.train), len(corpus.dev)) == (3, 1)
+    labels = corpus.make_label_dictionary("ner", add_unk=False).get_items()
+    assert {"PER", "LOC"} <= set(labels)
