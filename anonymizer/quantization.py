@@ -1,6 +1,7 @@
 """int8 dynamic quantization of a trained tagger; the only user of ``torch.ao``.
 
-Only the BiLSTM (and the embedding re-projection) are quantized: ``SequenceTagger``
+Only the LSTMs (the tagger's, the character BiLSTM, the character language models
+of Flair embeddings) and the embedding re-projection are quantized: ``SequenceTagger``
 reads ``self.linear.weight.dtype``, which a quantized ``Linear`` breaks, so the
 output layer stays fp32. Embedding tables are not quantizable this way.
 """
@@ -40,4 +41,7 @@ def quantize_tagger(tagger: SequenceTagger) -> SequenceTagger:
         for embedding in quantized.embeddings.modules():
             if isinstance(getattr(embedding, "char_rnn", None), torch.nn.LSTM):
                 embedding.char_rnn = int8(embedding.char_rnn)
+            language_model: Any = getattr(embedding, "lm", None)  # FlairEmbeddings
+            if isinstance(getattr(language_model, "rnn", None), torch.nn.LSTM):
+                language_model.rnn = int8(language_model.rnn)
     return cast("SequenceTagger", quantized)

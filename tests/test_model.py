@@ -81,7 +81,18 @@ def test_shipped_model_scores_in_a_fresh_process(corpus: str, io_scheme: bool, m
     assert result["micro"]["f1"] >= minimum_f1, result
 
 
-def test_saved_tagger_gives_the_same_features_and_tags_after_reload(tmp_path: Path) -> None:
+def tiny_language_model(chars: Any, path: Path, *, forward: bool) -> Path:
+    """An untrained character LM saved as `anonymizer pretrain-lm` saves one."""
+    from flair.models import LanguageModel
+
+    LanguageModel(chars, is_forward_lm=forward, hidden_size=6, nlayers=1, embedding_size=4).save(path)
+    return path
+
+
+@pytest.mark.parametrize("language_models", [False, True], ids=["words+chars", "words+chars+flair-lms"])
+def test_saved_tagger_gives_the_same_features_and_tags_after_reload(
+    tmp_path: Path, language_models: bool
+) -> None:
     import torch
     from flair.data import Dictionary, Sentence
     from flair.embeddings import StackedEmbeddings, WordEmbeddings
@@ -91,7 +102,7 @@ def test_saved_tagger_gives_the_same_features_and_tags_after_reload(tmp_path: Pa
     from anonymizer.detectors.chars import BatchedCharEmbeddings
     from anonymizer.detectors.ner import save_quantized
     from anonymizer.quantization import quantize_tagger
-    from anonymizer.training.train import CHAR_EMBEDDING_NAME, WORD_EMBEDDING_NAME
+    from anonymizer.training.train import CHAR_EMBEDDING_NAME, FLAIR_EMBEDDING_NAMES, WORD_EMBEDDING_NAME
 
     torch.manual_seed(0)
     words = sorted({w.lower() for s in SENTENCES for w in s.split()})
@@ -104,16 +115,19 @@ def test_saved_tagger_gives_the_same_features_and_tags_after_reload(tmp_path: Pa
     tags = Dictionary(add_unk=False)
     for tag in ["O", "S-PER", "B-PER", "E-PER", "I-PER", "S-LOC", "S-ORG"]:
         tags.add_item(tag)
+    stack: list[Any] = [
+        WordEmbeddings(str(tmp_path / "words.kv"), name=WORD_EMBEDDING_NAME),
+        BatchedCharEmbeddings(chars, char_embedding_dim=4, hidden_size_char=4, name=CHAR_EMBEDDING_NAME),
+    ]
+    if language_models:  # stacked after the others, in sorted-name order, as train.py does
+        from flair.embeddings import FlairEmbeddings
+
+        for key, name in FLAIR_EMBEDDING_NAMES.items():
+            lm = tiny_language_model(chars, tmp_path / f"{key}.pt", forward=key == "flair_forward")
+            stack.append(FlairEmbeddings(str(lm), name=name))
     tagger = SequenceTagger(
         hidden_size=8,
-        embeddings=StackedEmbeddings(
-            [
-                WordEmbeddings(str(tmp_path / "words.kv"), name=WORD_EMBEDDING_NAME),
-                BatchedCharEmbeddings(
-                    chars, char_embedding_dim=4, hidden_size_char=4, name=CHAR_EMBEDDING_NAME
-                ),
-            ]
-        ),
+        embeddings=StackedEmbeddings(stack),
         tag_dictionary=tags,
         tag_type="ner",
         use_crf=True,

@@ -74,6 +74,8 @@ def _load_model(path: Path, mtime_ns: int) -> LoadedModel:
             payload: Any = torch.load(path, map_location="cpu", weights_only=False)
             if isinstance(payload, dict) and payload.get("format") == QUANTIZED_FORMAT:
                 tagger, quantized = payload["tagger"], True
+                for index, rnn in payload.get("language_model_rnns", {}).items():
+                    _language_models(tagger)[index].rnn = rnn
             else:
                 tagger, quantized = SequenceTagger.load(str(path)), False
     except Exception as error:
@@ -89,11 +91,35 @@ def _load_model(path: Path, mtime_ns: int) -> LoadedModel:
     return LoadedModel(tagger=tagger, path=path, sha256=file_sha256(path), quantized=quantized)
 
 
+def _language_models(tagger: SequenceTagger) -> dict[int, Any]:
+    """The character LMs of the tagger's Flair embeddings, by position in the stack.
+
+    By position, not name: Flair's "0-" name prefixes may be lost on reload.
+    """
+    stacked = getattr(tagger.embeddings, "embeddings", [tagger.embeddings])
+    return {index: e.lm for index, e in enumerate(stacked) if getattr(e, "lm", None) is not None}
+
+
 def save_quantized(tagger: SequenceTagger, path: Path) -> None:
+    """Pickle the int8 tagger; its language models' quantized LSTMs travel beside it.
+
+    Flair pickles a ``LanguageModel`` as constructor arguments and a state dict and
+    rebuilds an fp32 LSTM on load, silently dropping the quantized weights (a model
+    with Flair embeddings reloaded with random language models). So the LSTMs are
+    saved apart and put back by :func:`load_model`.
+    """
     import torch
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"format": QUANTIZED_FORMAT, "tagger": tagger}, path)
+    models = _language_models(tagger)
+    rnns = {index: lm.rnn for index, lm in models.items()}
+    try:
+        for lm in models.values():
+            lm.rnn = torch.nn.Module()  # nothing of it in the LM's state dict
+        torch.save({"format": QUANTIZED_FORMAT, "tagger": tagger, "language_model_rnns": rnns}, path)
+    finally:
+        for index, lm in models.items():
+            lm.rnn = rnns[index]
 
 
 def model_labels(tagger: SequenceTagger) -> frozenset[str]:

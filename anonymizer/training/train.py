@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # prefix can be lost on reload (features then arrive permuted).
 WORD_EMBEDDING_NAME = "a-words"
 CHAR_EMBEDDING_NAME = "b-chars"
+FLAIR_EMBEDDING_NAMES = {"flair_forward": "c-flair-forward", "flair_backward": "d-flair-backward"}
 
 
 @dataclass(frozen=True)
@@ -140,17 +141,22 @@ def build_embeddings(settings: TrainSettings, resources: Path) -> Any:
             epochs=emb["word_epochs"],
         )
         log.info("word vectors: %d words", size)
-    return StackedEmbeddings(
-        [
-            WordEmbeddings(str(words), name=WORD_EMBEDDING_NAME),
-            BatchedCharEmbeddings(
-                str(chars),
-                char_embedding_dim=emb["char_dim"],
-                hidden_size_char=emb["char_hidden"],
-                name=CHAR_EMBEDDING_NAME,
-            ),
-        ]
-    )
+    stack: list[Any] = [
+        WordEmbeddings(str(words), name=WORD_EMBEDDING_NAME),
+        BatchedCharEmbeddings(
+            str(chars),
+            char_embedding_dim=emb["char_dim"],
+            hidden_size_char=emb["char_hidden"],
+            name=CHAR_EMBEDDING_NAME,
+        ),
+    ]
+    # Character language models pretrained here (`anonymizer pretrain-lm`), from local files.
+    for key, name in FLAIR_EMBEDDING_NAMES.items():
+        if emb.get(key):
+            from flair.embeddings import FlairEmbeddings
+
+            stack.append(FlairEmbeddings(str(Path(emb[key]).expanduser()), name=name))
+    return StackedEmbeddings(stack)
 
 
 def train(
