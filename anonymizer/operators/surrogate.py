@@ -197,6 +197,8 @@ def fake_phone(rng: random.Random, surface: str) -> str:
     """Keeps a ``+46``/``0046``/``0`` prefix and every separator; the other digits are drawn."""
     prefix = _PHONE_PREFIX.match(surface)
     kept = prefix.end() if prefix else 0
+    if not any(char.isdecimal() for char in surface[kept:]):
+        kept = 1 if surface[:1] in ("0", "+") else 0  # "0000" is no "00" + country code
     rest = surface[kept:]
     count = sum(char.isdecimal() for char in rest)
     digits = [str(rng.randrange(1 if index == 0 else 0, 10)) for index in range(count)]
