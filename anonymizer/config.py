@@ -30,22 +30,8 @@ DEFAULT_TEMPLATES = {"placeholder": "[{label}_{n}]", "pseudonym": "[{label}_{id}
 DEFAULT_LENGTHS = {"pseudonym": 8, "hash": 16}
 _LABEL_CHARS = frozenset(string.ascii_uppercase + string.digits + "_")
 
-_SCHEMA: dict[str, Any] = {
-    "redact": {"entities": list},
-    "model": {"path": str, "batch_size": int},
-    "merge": {"strategy": str},
-    "rules": {
-        "time": {"enabled": bool, "score": float},
-        "propagation": {"enabled": bool},
-        "gazetteers": {"enabled": bool, "score": float},
-    },
-    "lists": {"allow": None, "deny": None},  # label -> terms, checked below
-    "recognizers": None,  # free-form table of rules, checked below
-    "operators": None,  # free-form table of labels, checked below
-}
-# The shipped configuration, in this order; a user file is laid over all of them.
-SHIPPED_FILES = ("default.toml", "recognizers.toml")
-MERGE_STRATEGIES = ("union", "longest")
+# A schema key that stands for any name, e.g. each [recognizers.NAME] table.
+ANY_NAME = "*"
 _RECOGNIZER_KEYS: dict[str, Any] = {
     "label": str,
     "enabled": bool,
@@ -59,6 +45,22 @@ _RECOGNIZER_KEYS: dict[str, Any] = {
     "ignore_case": bool,
     "description": str,
 }
+_SCHEMA: dict[str, Any] = {
+    "redact": {"entities": list},
+    "model": {"path": str, "batch_size": int},
+    "merge": {"strategy": str},
+    "rules": {
+        "time": {"enabled": bool, "score": float},
+        "propagation": {"enabled": bool},
+        "gazetteers": {"enabled": bool, "score": float},
+    },
+    "lists": {"allow": None, "deny": None},  # label -> terms, checked below
+    "recognizers": {ANY_NAME: _RECOGNIZER_KEYS},
+    "operators": None,  # free-form table of labels, checked below
+}
+# The shipped configuration, in this order; a user file is laid over all of them.
+SHIPPED_FILES = ("default.toml", "recognizers.toml")
+MERGE_STRATEGIES = ("union", "longest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +201,10 @@ def _flat_keys(table: Mapping[str, Any], prefix: str = "") -> list[str]:
 def _check_keys(table: Mapping[str, Any], schema: Mapping[str, Any], path: Path, *, prefix: str) -> None:
     for key, value in table.items():
         dotted = f"{prefix}{key}"
-        if key not in schema:
+        if key not in schema and ANY_NAME not in schema:
             known = ", ".join(sorted(schema))
             raise ConfigError(f"{path}: unknown key '{dotted}' (known here: {known})")
-        expected = schema[key]
+        expected = schema.get(key, schema.get(ANY_NAME))
         if expected is None:
             continue
         if isinstance(expected, dict):
@@ -299,19 +301,11 @@ def _terms(raw: Mapping[str, Any], kind: str, fail: Any) -> dict[str, tuple[str,
     return terms
 
 
-def _recognizer(name: str, spec: Any, origin: Mapping[str, Path], fail: Any) -> RecognizerSpec | None:
+def _recognizer(
+    name: str, spec: Mapping[str, Any], origin: Mapping[str, Path], fail: Any
+) -> RecognizerSpec | None:
     """A validated recognizer, or None when it is switched off."""
-    key = f"recognizers.{name}"
-    if not isinstance(spec, Mapping):
-        raise fail(key, "must be a table with 'label' and 'patterns'")
-    for field_name, value in spec.items():
-        expected = _RECOGNIZER_KEYS.get(field_name)
-        if expected is None:
-            allowed = ", ".join(sorted(_RECOGNIZER_KEYS))
-            raise fail(f"{key}.{field_name}", f"unknown key (allowed: {allowed})")
-        number = expected is float and isinstance(value, int | float) and not isinstance(value, bool)
-        if not number and (not isinstance(value, expected) or (expected is int and isinstance(value, bool))):
-            raise fail(f"{key}.{field_name}", f"must be {expected.__name__}, not {type(value).__name__}")
+    key = f"recognizers.{name}"  # keys and types were checked per file by the schema
     if not spec.get("enabled", True):
         return None
     for required in ("label", "patterns"):

@@ -70,4 +70,3 @@ def union(spans: Iterable[Span]) -> list[Span]:
 
 
 STRATEGIES: dict[str, Strategy] = {"union": union, "longest": longest_wins}
-DEFAULT_STRATEGY = "union"

@@ -38,9 +38,6 @@ class Numbering:
         key = self.aliases.get((label, key), key)
         return table.setdefault(key, len(table) + 1), key
 
-    def number(self, label: str, surface: str) -> int:
-        return self.resolve(label, surface)[0]
-
 
 class Replacer:
     """``key`` is the secret of keyed operators: the same key, the same pseudonyms."""

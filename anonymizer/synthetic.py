@@ -30,7 +30,7 @@ from faker import Faker
 
 from anonymizer.errors import InputError
 from anonymizer.gold import GoldDocument, GoldSpan
-from anonymizer.validators import luhn_check_digit
+from anonymizer.validators import iban_check_digits, luhn_check_digit
 
 Piece = tuple[str, str | None]  # text, label (None: not an entity)
 Line = str | tuple[str, ...]
@@ -159,12 +159,6 @@ def orgnr(rng: Random) -> str:
     )
     ten = nine + str(luhn_check_digit(nine))
     return rng.choice([f"{ten[:6]}-{ten[6:]}", f"{ten[:6]}-{ten[6:]}", ten])
-
-
-def iban_check_digits(country: str, bban: str) -> str:
-    """The two ISO 13616 check digits (mod 97) of an IBAN with this country and BBAN."""
-    numeric = "".join(str(int(char, 36)) for char in bban + country + "00")
-    return f"{98 - int(numeric) % 97:02d}"
 
 
 def iban(rng: Random) -> str:

@@ -109,8 +109,17 @@ def iban(text: str) -> bool:
         return False
     if not compact[2:4].isdigit():
         return False
-    rearranged = compact[4:] + compact[:4]
-    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+    return _iban_remainder(compact[4:] + compact[:4]) == 1
+
+
+def iban_check_digits(country: str, bban: str) -> str:
+    """The two check digits that make ``country + digits + bban`` a valid IBAN."""
+    return f"{98 - _iban_remainder(bban + country + '00'):02d}"
+
+
+def _iban_remainder(rearranged: str) -> int:
+    """ISO 13616: letters as 10-35, the whole as one number, modulo 97."""
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97
 
 
 def bankgiro(text: str) -> bool:

@@ -744,3 +744,17 @@ def test_tiny_read_blocks_split_characters_and_crlf(block_size: int, monkeypatch
     assert chunks[0].fields["note"][1] == 'sa "hej"\r\npå två rader'
     with pytest.raises(InputError, match="line 3:"):
         run("-", None, fmt="text", stdin=io.BytesIO(b"a\r\nb\r\n\xe5\r\n"))
+
+
+def test_atomic_text_output_is_all_or_nothing(tmp_path: Path) -> None:
+    from anonymizer.io import atomic_text_output
+
+    target = tmp_path / "out.jsonl"
+    with atomic_text_output(target) as handle:
+        handle.write("å\nä\n")
+    assert target.read_bytes() == "å\nä\n".encode()
+    with pytest.raises(RuntimeError), atomic_text_output(target) as handle:
+        handle.write("halv")
+        raise RuntimeError("boom")
+    assert target.read_bytes() == "å\nä\n".encode()  # the earlier content stays
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]  # no temporary file left

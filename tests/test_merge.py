@@ -110,3 +110,9 @@ def test_strategies_do_not_mutate_input() -> None:
     union(spans)
     longest_wins(spans)
     assert spans == copy
+
+
+def test_config_knows_exactly_the_merge_strategies() -> None:
+    from anonymizer.config import MERGE_STRATEGIES  # config may not import merge: kept in step here
+
+    assert set(MERGE_STRATEGIES) == set(STRATEGIES)

@@ -20,7 +20,6 @@ from anonymizer.synthetic import (
     bankgiro,
     generate,
     iban,
-    iban_check_digits,
     known_field,
     orgnr,
     phone,
@@ -29,7 +28,7 @@ from anonymizer.synthetic import (
     pnr,
     template_fields,
 )
-from anonymizer.validators import luhn_valid
+from anonymizer.validators import iban_check_digits, luhn_valid
 from support import digits_of, iban_ok, orgnr_ok, pnr_ok
 
 PLATE = re.compile(r"[A-HJ-PR-UW-Z]{3} ?\d{2}[\dA-HJ-NPR-UW-Z]")

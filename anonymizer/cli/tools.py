@@ -364,11 +364,12 @@ def _evaluate_documents(
 def synthesize(count: int, seed: int, out: Path, gazetteers: Path | None) -> None:
     """Write COUNT labelled synthetic documents (journal notes, letters, chats ...) in the span format."""
     from anonymizer.gold import write_jsonl
+    from anonymizer.io import atomic_text_output
     from anonymizer.synthetic import Gazetteers, generate
 
     with exit_codes():
         lists = Gazetteers.load(gazetteers) if gazetteers is not None else None
-        with out.open("w", encoding="utf-8") as handle:
+        with atomic_text_output(out) as handle:
             written = write_jsonl(handle, generate(count, seed=seed, gazetteers=lists))
         stderr.print(f"synthesize: {written} documents -> {out}")
         click.echo(json.dumps({"output": str(out), "documents": written, "seed": seed}))
@@ -436,6 +437,7 @@ def silver(data_root: Path | None, out: Path, sentences: int, sample: float, see
 
     Needs the optional dependency: pip install '.[silver]'.
     """
+    from anonymizer.io import atomic_text_output
     from anonymizer.training.silver import PefselabTagger, build_pefselab, raw_sentences, write_silver
 
     with exit_codes():
@@ -450,8 +452,7 @@ def silver(data_root: Path | None, out: Path, sentences: int, sample: float, see
         except RuntimeError as error:
             raise UsageError(str(error)) from None
         out.parent.mkdir(parents=True, exist_ok=True)
-        temporary = out.with_suffix(out.suffix + ".tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
+        with atomic_text_output(out) as handle:
             counts = write_silver(
                 raw_sentences(paths, sample=sample, seed=seed),
                 handle,
@@ -459,7 +460,6 @@ def silver(data_root: Path | None, out: Path, sentences: int, sample: float, see
                 limit=sentences,
                 seed=seed,
             )
-        temporary.replace(out)
         stderr.print(f"silver: {counts['sentences']} sentences -> {out}")
         click.echo(json.dumps({"output": str(out), **dict(sorted(counts.items()))}))
 

@@ -132,8 +132,12 @@ def _adjacent(text: str, left: _Word, right: _Word) -> bool:
 
 
 def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t")
-    return not before or before[-1] in ".!?:;\n\r\"'»”\u2013-*•(["
+    """Whether only spaces and a sentence or line start precede ``start`` (no prefix copy:
+    this runs for every capitalised name of a possibly long record)."""
+    index = start - 1
+    while index >= 0 and text[index] in " \t":
+        index -= 1
+    return index < 0 or text[index] in ".!?:;\n\r\"'»”\u2013-*•(["
 
 
 class GazetteerDetector:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from anonymizer.errors import UsageError
-from anonymizer.io.atomic import atomic_output
+from anonymizer.io.atomic import atomic_output, atomic_text_output
 from anonymizer.io.base import (
     FORMATS,
     STDIN,
@@ -44,6 +44,7 @@ __all__ = [
     "Reader",
     "Writer",
     "atomic_output",
+    "atomic_text_output",
     "detect_format",
     "open_reader",
     "open_writer",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from anonymizer.errors import UsageError
 
@@ -78,3 +80,15 @@ def atomic_output(target: Path | None, *, stdout: BinaryIO) -> Iterator[BinaryIO
             tmp.unlink()
         raise
     _fsync_directory(directory)
+
+
+@contextlib.contextmanager
+def atomic_text_output(target: Path, *, encoding: str = "utf-8") -> Iterator[TextIO]:
+    """:func:`atomic_output` to a file, as text (lines end in ``\\n`` as written)."""
+    with atomic_output(target, stdout=sys.stdout.buffer) as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        try:
+            yield text
+        finally:
+            text.flush()
+            text.detach()  # atomic_output closes the file
