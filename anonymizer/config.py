@@ -47,7 +47,7 @@ _RECOGNIZER_KEYS: dict[str, Any] = {
 }
 _SCHEMA: dict[str, Any] = {
     "redact": {"entities": list},
-    "model": {"path": str, "batch_size": int},
+    "model": {"path": str, "batch_size": int, "labels": list},
     "merge": {"strategy": str},
     "rules": {
         "time": {"enabled": bool, "score": float},
@@ -106,6 +106,8 @@ class Config:
     operators: Mapping[str, OperatorSpec]
     model_path: str = "default"
     batch_size: int = 32
+    # Labels taken from the tagger; it may predict more (they are dropped).
+    model_labels: frozenset[str] = frozenset({"PER", "LOC", "ORG", "MISC"})
     time_rules: bool = True
     time_score: float = 0.9
     propagation: bool = True
@@ -242,6 +244,10 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
     batch_size = model.get("batch_size", 32)
     if batch_size < 1:
         raise fail("model.batch_size", "must be at least 1")
+    model_labels = model.get("labels", ["PER", "LOC", "ORG", "MISC"])
+    for label in model_labels:
+        if not _is_label(label):
+            raise fail("model.labels", f"{label!r} is not a label (use upper-case names like PER)")
     for key, value in (
         ("rules.time.score", time_rules.get("score")),
         ("rules.gazetteers.score", gazetteers.get("score")),
@@ -268,6 +274,7 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         operators=operators,
         model_path=model.get("path", "default"),
         batch_size=batch_size,
+        model_labels=frozenset(model_labels),
         time_rules=time_rules.get("enabled", True),
         time_score=float(time_rules.get("score", 0.9)),
         propagation=rules.get("propagation", {}).get("enabled", True),

@@ -24,9 +24,6 @@ from anonymizer.replace import Numbering, Replacer
 from anonymizer.span import Redaction, Span
 
 DEFAULT_MODEL = "sv-ner-int8.pt"
-# What the tagger finds; rules may find some of these too (ORG by its shape), but
-# only the tagger finds them all, so asking for any of them loads it.
-TAGGER_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
 
 
 def default_model_path() -> Path:
@@ -96,7 +93,7 @@ class Anonymizer:
             detectors.append(PatternDetector(config.recognizers))
         if config.deny:
             detectors.append(DenyListDetector(config.deny))
-        if not config.entities & TAGGER_LABELS:
+        if not config.entities & config.model_labels:
             # Only rule labels asked for (e.g. --entities TME,PNR): skip loading the tagger.
             return cls(config=config, detectors=detectors, model_sha256=None, key=key)
         if config.gazetteers:
@@ -104,7 +101,9 @@ class Anonymizer:
         if model_path is None:
             model_path = default_model_path() if config.model_path == "default" else Path(config.model_path)
         model = load_model(model_path)
-        detectors.insert(0, NerDetector(model, batch_size=batch_size or config.batch_size))
+        detectors.insert(
+            0, NerDetector(model, batch_size=batch_size or config.batch_size, labels=config.model_labels)
+        )
         return cls(config=config, detectors=detectors, model_sha256=model.sha256, key=key)
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:

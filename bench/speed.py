@@ -123,6 +123,13 @@ def parse_args() -> argparse.Namespace:
         "--threads", type=int, default=1, help="torch.set_num_threads (default: %(default)s, one core)"
     )
     parser.add_argument(
+        "--reference-lm-hidden",
+        type=int,
+        default=0,
+        help="also time the seed's architecture: the --fp32 tagger with two random fp32 character "
+        "LMs of this hidden size (the seed used 2048) in place of its own (default: off)",
+    )
+    parser.add_argument(
         "--no-redact", action="store_true", help="skip the end-to-end Anonymizer.redact timing"
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
@@ -134,10 +141,41 @@ def parse_args() -> argparse.Namespace:
             parser.error(f"{path}: no such file")
     if args.quantize and args.fp32 is None:
         parser.error("--quantize needs --fp32")
+    if args.reference_lm_hidden and args.fp32 is None:
+        parser.error("--reference-lm-hidden needs --fp32")
     for name in ("repeat", "batch_size", "chunk_rows", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
+
+
+def reference_tagger(tagger: Any, *, hidden_size: int) -> Any:
+    """The seed's architecture, for timing only: ``tagger``'s word and character embeddings
+    and tagger head, with two randomly initialised one-layer character LMs of
+    ``hidden_size`` (the seed's Swedish Flair embeddings: 2048) instead of its own."""
+    from flair.data import Dictionary
+    from flair.embeddings import FlairEmbeddings, StackedEmbeddings
+    from flair.models import LanguageModel, SequenceTagger
+
+    own = list(tagger.embeddings.embeddings)
+    # Flair's stock "chars" dictionary downloads; take the model's own instead.
+    dictionaries = [e.lm.dictionary for e in own if isinstance(e, FlairEmbeddings)]
+    dictionaries += [e.char_dictionary for e in own if hasattr(e, "char_dictionary")]
+    dictionary: Dictionary = dictionaries[0]
+    seed_lms = [
+        FlairEmbeddings(
+            LanguageModel(dictionary, forward, hidden_size=hidden_size, nlayers=1, has_decoder=False),
+            name=name,
+        )
+        for forward, name in ((True, "c-flair-forward"), (False, "d-flair-backward"))
+    ]
+    return SequenceTagger(
+        hidden_size=tagger.hidden_size,
+        embeddings=StackedEmbeddings([*(e for e in own if not isinstance(e, FlairEmbeddings)), *seed_lms]),
+        tag_dictionary=tagger.label_dictionary,
+        tag_type=tagger.tag_type,
+        use_crf=tagger.use_crf,
+    ).eval()
 
 
 def load(name: str, path: Path) -> tuple[ModelResult, Any]:
@@ -191,6 +229,29 @@ def main() -> None:
             )
 
         detectors = [(result, NerDetector(model, batch_size=args.batch_size)) for result, model in loaded]
+        reference_result = None
+        if args.reference_lm_hidden:
+            from anonymizer.detectors.ner import LoadedModel
+
+            fp32_result, fp32_model = loaded[0]
+            reference = reference_tagger(fp32_model.tagger, hidden_size=args.reference_lm_hidden)
+            reference_result = ModelResult(
+                f"seed architecture (2 x {args.reference_lm_hidden}-hidden LMs, random weights)",
+                fp32_result.path,
+                0,
+                False,
+                0.0,
+            )
+            detectors.append(
+                (
+                    reference_result,
+                    NerDetector(
+                        LoadedModel(tagger=reference, path=fp32_result.path, sha256="", quantized=False),
+                        batch_size=args.batch_size,
+                    ),
+                )
+            )
+            notes.append("the seed-architecture row times random weights: its F1 is meaningless")
         for _, detector in detectors:
             detector.tag(token_lists[: args.warmup_sentences])
         for _ in range(args.repeat):
@@ -217,7 +278,14 @@ def main() -> None:
         redact = None if args.no_redact else time_redact(loaded[-1][0].path, token_lists, args)
 
     results = [result for result, _ in loaded]
-    report(args, corpus_size=(len(corpus), tokens), results=results, f1=f1, agreement=agreement)
+    report(
+        args,
+        corpus_size=(len(corpus), tokens),
+        results=results,
+        f1=f1,
+        agreement=agreement,
+        reference=reference_result,
+    )
     if redact is not None:
         print_redact(redact)
     if notes:
@@ -245,6 +313,14 @@ def main() -> None:
                 for r in results
             ],
             "int8_over_fp32_speed": ratio(results),
+            "reference": None
+            if reference_result is None
+            else {
+                "name": reference_result.name,
+                "times_s": reference_result.times,
+                "tokens_per_s": tokens / reference_result.best_s,
+                "int8_over_reference_speed": reference_result.best_s / results[-1].best_s,
+            },
             "agreement": agreement,
             "redact": redact,
             "notes": notes,
@@ -295,8 +371,26 @@ def report(
     results: list[ModelResult],
     f1: dict[str, float],
     agreement: dict[str, Any] | None,
+    reference: ModelResult | None = None,
 ) -> None:
     sentences, tokens = corpus_size
+    rows = [
+        [
+            r.name,
+            r.path.name,
+            f"{r.file_bytes / MIB:.2f}",
+            f"{r.load_s:.2f}",
+            f"{r.best_s:.3f}",
+            f"{tokens / r.best_s:,.0f}",
+            f"{sentences / r.best_s:,.1f}",
+            f"{f1[r.name]:.4f}",
+        ]
+        for r in results
+    ]
+    if reference is not None:
+        best = reference.best_s
+        speeds = [f"{best:.3f}", f"{tokens / best:,.0f}", f"{sentences / best:,.1f}"]
+        rows.append([reference.name, "-", "-", "-", *speeds, "-"])
     print(
         f"## Tagger throughput: {sentences:,} sentences, {tokens:,} tokens from {args.corpus.name}; "
         f"{args.threads} thread(s), batch {args.batch_size}, best of {args.repeat}\n"
@@ -304,21 +398,11 @@ def report(
     print(
         markdown_table(
             ["model", "file", "size MiB", "load s", "best s", "tokens/s", "sentences/s", "F1 vs gold"],
-            [
-                [
-                    r.name,
-                    r.path.name,
-                    f"{r.file_bytes / MIB:.2f}",
-                    f"{r.load_s:.2f}",
-                    f"{r.best_s:.3f}",
-                    f"{tokens / r.best_s:,.0f}",
-                    f"{sentences / r.best_s:,.1f}",
-                    f"{f1[r.name]:.4f}",
-                ]
-                for r in results
-            ],
+            rows,
         )
     )
+    if reference is not None:
+        print(f"\nint8 over the seed architecture (fp32): **{reference.best_s / results[-1].best_s:.2f}x**")
     speed = ratio(results)
     if speed is not None and agreement is not None:
         fp32, int8 = results

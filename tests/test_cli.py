@@ -233,6 +233,25 @@ def test_identifiers_are_redacted_without_loading_the_tagger(tmp_path: Path) -> 
     assert all(r["valid"] is True for r in records if r["label"] in {"ORGNR", "BANK"})
 
 
+@pytest.mark.parametrize(
+    ("preset", "tagger_loaded"),
+    [(None, False), ("time-rules-and-model.toml", True)],
+    ids=["default", "preset"],
+)
+def test_model_labels_decide_whether_time_loads_the_tagger(
+    tmp_path: Path, preset: str | None, tagger_loaded: bool
+) -> None:
+    presets = SAMPLES.parent / "rules" / "presets"
+    options: list[str | Path] = [] if preset is None else ["--config", presets / preset]
+    out, audit = tmp_path / "out.txt", tmp_path / "audit.jsonl"
+    result = run(SAMPLES / "letter.txt", "--entities", "TME", *options, "-o", out, "--audit", audit, "-q")
+    assert result.exit_code == 0, result.output
+    records, summary = read_audit(audit)
+    assert (summary["model_sha256"] is not None) == tagger_loaded
+    # the shipped tagger knows no TME: the time rules find them either way
+    assert records and {r["label"] for r in records} == {"TME"}
+
+
 def pseudonymize(tmp_path: Path, name: str, *options: str, env: dict[str, str] | None = None) -> Result:
     config = tmp_path / "pseudonym.toml"
     config.write_text(

@@ -54,6 +54,7 @@ def test_override_is_laid_over_defaults(tmp_path: Path) -> None:
         ('[operators.PER]\noperator = "mask"\ncolour = "red"\n', "operators.PER.colour", "unknown key"),
         ("[model]\nbatch_size = 0\n", "model.batch_size", "at least 1"),
         ('[model]\nbatch_size = "8"\n', "model.batch_size", "must be int"),
+        ('[model]\nlabels = ["per"]\n', "model.labels", "not a label"),
         ("[redact]\nentities = [1]\n", "redact.entities", "not a label"),
         ("[redactt]\n", "redactt", "unknown key"),
         ("[rules.time]\nenabled = 1\n", "rules.time.enabled", "must be bool"),

@@ -156,3 +156,33 @@ def test_regression_token_count_mismatch_is_an_error_not_shifted_offsets() -> No
     assert len(detector.tag([["Anna", "\u200b", "Lind"]])) == 1
     with pytest.raises(ValueError, match="kept 1 of 2 tokens"):
         detector.tag([["", "Anna"]])
+
+
+def test_precomputed_lm_vectors_equal_flairs_and_hold_no_batch_tensor(tmp_path: Path) -> None:
+    """Regression: Flair stores each token's LM vector as a view of the whole batch's
+    hidden states, so keeping them for training (storage "cpu") swapped the machine."""
+    import torch
+    from flair.data import Dictionary, Sentence
+    from flair.embeddings import FlairEmbeddings, StackedEmbeddings
+
+    from anonymizer.training.train import precompute_lm_embeddings
+
+    chars = Dictionary(add_unk=True)
+    for char in sorted({c for s in SENTENCES for c in s}):
+        chars.add_item(char)
+    torch.manual_seed(0)
+    stack = StackedEmbeddings(
+        [FlairEmbeddings(str(tiny_language_model(chars, tmp_path / "lm.pt", forward=True)), name="lm")]
+    )
+    direct = [Sentence(s.split()) for s in SENTENCES]
+    with torch.no_grad():
+        stack.embed(direct)
+    kept = [Sentence(s.split()) for s in SENTENCES]
+    precompute_lm_embeddings(stack, kept, batch_size=2)
+    for want, got in zip(direct, kept, strict=True):
+        assert torch.allclose(
+            torch.stack([t.get_embedding() for t in got]), torch.stack([t.get_embedding() for t in want])
+        )
+        for token in got:  # each vector lives in a tensor of its own sentence's size
+            vector = token.get_embedding([stack.embeddings[0].name])
+            assert vector.untyped_storage().nbytes() == len(got) * vector.numel() * vector.element_size()

@@ -108,10 +108,10 @@ def train(
 @data_root_option
 @click.option(
     "--chars",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_TRAIN_DIR / "resources" / "chars.pkl",
     show_default=True,
-    help="Character dictionary (made by `anonymizer train`).",
+    help="Character dictionary (the tagger's; built from the recipe's corpora and text when missing).",
 )
 @click.option(
     "--out",
@@ -134,11 +134,15 @@ def pretrain_lm(
     """Pretrain a character language model on the raw text (resumes from its checkpoint)."""
     import torch
 
+    from anonymizer.training.embeddings import build_char_dictionary
     from anonymizer.training.language_model import prepare_corpus, train_language_model
     from anonymizer.training.train import TrainSettings
 
     with exit_codes():
         settings = TrainSettings.load(settings_path, data_root=data_root)
+        if not chars.exists():
+            min_count = settings.embeddings["char_min_count"]
+            build_char_dictionary(settings.train, settings.text, chars, min_count=min_count)
         work = out or Path(f"~/.cache/anonymizer/lm-{direction}").expanduser()
         corpus = work.parent / "lm-corpus"
         splits = prepare_corpus(settings.text, corpus)

@@ -133,10 +133,14 @@ class NerDetector:
 
     name = "ner"
 
-    def __init__(self, model: LoadedModel, *, batch_size: int = 32) -> None:
+    def __init__(
+        self, model: LoadedModel, *, batch_size: int = 32, labels: frozenset[str] | None = None
+    ) -> None:
         self.model = model
         self.batch_size = batch_size
-        self.labels = model_labels(model.tagger)
+        known = model_labels(model.tagger)
+        # The tagger predicts all it knows; spans of other labels are dropped.
+        self.labels = known if labels is None else known & labels
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
         units: list[tuple[int, list[Token]]] = [
@@ -146,7 +150,8 @@ class NerDetector:
         found: list[list[Span]] = [[] for _ in texts]
         for (index, tokens), runs in zip(units, tag_runs, strict=True):
             for first, last, label, score in runs:
-                found[index].append(Span(tokens[first].start, tokens[last].end, label, score, "ner"))
+                if label in self.labels:
+                    found[index].append(Span(tokens[first].start, tokens[last].end, label, score, "ner"))
         return found
 
     def tag(self, token_lists: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str, float]]]:

@@ -155,8 +155,47 @@ def build_embeddings(settings: TrainSettings, resources: Path) -> Any:
         if emb.get(key):
             from flair.embeddings import FlairEmbeddings
 
-            stack.append(FlairEmbeddings(str(Path(emb[key]).expanduser()), name=name))
+            path = Path(emb[key]).expanduser()
+            if not path.is_file():
+                direction = key.removeprefix("flair_")
+                raise ConfigError(
+                    f"embeddings.{key}: {path} does not exist; pretrain it with "
+                    f"`anonymizer pretrain-lm --direction {direction} --hidden-size 512` "
+                    "(see models/lm/README.md)"
+                )
+            stack.append(FlairEmbeddings(str(path), name=name))
     return StackedEmbeddings(stack)
+
+
+def precompute_lm_embeddings(embeddings: Any, sentences: list[Any], *, batch_size: int = 32) -> None:
+    """Embed ``sentences`` once with the frozen character LMs of ``embeddings``, keeping a
+    compact copy of each token's vector.
+
+    For ``embeddings_storage_mode="cpu"``: Flair stores a token's LM vector as a view
+    into the mini-batch's whole hidden-state tensor, which keeps about 40 MB alive per
+    mini-batch (over 11 GB for klintan and Talbanken: the machine swapped to a halt).
+    """
+    import torch
+    from flair.embeddings import FlairEmbeddings
+
+    language_models = [e for e in embeddings.embeddings if isinstance(e, FlairEmbeddings)]
+    if not language_models:
+        return
+    # Sentences of similar length share a batch: the LM pads to the longest.
+    ordered = sorted(sentences, key=lambda sentence: len(sentence.to_original_text()))
+    with torch.no_grad():
+        for start in range(0, len(ordered), batch_size):
+            batch = ordered[start : start + batch_size]
+            for lm in language_models:
+                lm.eval()
+                lm.embed(batch)
+                for sentence in batch:
+                    # One compact tensor per sentence; each token keeps a row of it.
+                    vectors = torch.stack([token.get_embedding([lm.name]) for token in sentence])
+                    for token, vector in zip(sentence, vectors, strict=True):
+                        token.set_embedding(lm.name, vector)
+            if start // batch_size % 50 == 0:
+                log.info("language-model embeddings: %d of %d sentences", start + len(batch), len(ordered))
 
 
 def train(
@@ -219,6 +258,11 @@ def train(
         torch.set_num_threads(threads)
     if start_epoch >= epochs:
         return out / "best-model.pt"
+    storage = tr.get("embeddings_storage", "none")
+    if storage == "cpu":
+        sentences = [corpus.train[i] for i in range(len(corpus.train))]
+        sentences += [corpus.dev[i] for i in range(len(corpus.dev))]
+        precompute_lm_embeddings(tagger.embeddings, sentences, batch_size=tr["mini_batch_size"])
     ModelTrainer(tagger, corpus).train(
         out,
         learning_rate=learning_rate,
@@ -226,7 +270,9 @@ def train(
         max_epochs=epochs,
         patience=tr["patience"],
         epoch=start_epoch,
-        embeddings_storage_mode="none",
+        # "cpu" keeps static embeddings (the pretrained LMs, word vectors) after
+        # the first epoch, so the character LMs run once per sentence, not per epoch.
+        embeddings_storage_mode=storage,
         save_final_model=False,
         plugins=[Checkpoint()],
     )
