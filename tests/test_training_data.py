@@ -61,3 +61,17 @@ def test_silver_files_are_training_data_only(tmp_path: Path) -> None:
     assert (len(corpus.train), len(corpus.dev)) == (3, 1)
     labels = corpus.make_label_dictionary("ner", add_unk=False).get_items()
     assert {"PER", "LOC"} <= set(labels)
+
+
+def test_resumed_lm_training_skips_the_splits_it_has_done() -> None:
+    """Regression: Flair's LM trainer resumed at split k but read the files from the
+    first one again, so every resume trained on already-seen text."""
+    from torch.utils.data import DataLoader  # as Flair iterates the split files
+
+    from anonymizer.training.language_model import RemainingSplits
+
+    splits = RemainingSplits(["split_1", "split_2", "split_3", "split_4"], done=2)
+    first_pass = [batch[0] for batch in DataLoader(splits, shuffle=False)]
+    assert first_pass == ["split_3", "split_4"]
+    later_pass = sorted(batch[0] for batch in DataLoader(splits, shuffle=True))
+    assert later_pass == ["split_1", "split_2", "split_3", "split_4"]

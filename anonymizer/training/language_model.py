@@ -13,10 +13,36 @@ import logging
 import random
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, cast
 
 from anonymizer.training.embeddings import raw_paragraphs
 
 log = logging.getLogger(__name__)
+
+
+class RemainingSplits:
+    """Flair's split-file dataset, without the first ``done`` files on the first pass.
+
+    Flair resumes numbering at the checkpoint's split but iterates the files from
+    the first one, so each resume would train on already-seen text again. Later
+    passes (shuffled epochs) see every file.
+    """
+
+    def __init__(self, dataset: Any, done: int) -> None:
+        self.dataset = dataset
+        self.done = done
+
+    def __len__(self) -> int:
+        return len(self.dataset) - self.done
+
+    def __getitem__(self, index: int) -> Any:
+        item = self.dataset[index + self.done]
+        if index == len(self) - 1:
+            self.done = 0  # first pass over: the next epoch's loader sees all files
+        return item
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.dataset, name)
 
 
 def prepare_corpus(
@@ -80,6 +106,8 @@ def train_language_model(
     if resume and checkpoint.exists():
         log.info("resuming from %s", checkpoint)
         trainer = LanguageModelTrainer.load_checkpoint(checkpoint, text_corpus)
+        if trainer.epoch == 0 and 0 < trainer.split < len(text_corpus.train):
+            text_corpus.train = cast(Any, RemainingSplits(text_corpus.train, trainer.split))
     else:
         model = LanguageModel(dictionary, forward, hidden_size=hidden_size, nlayers=layers)
         trainer = LanguageModelTrainer(model, text_corpus)
