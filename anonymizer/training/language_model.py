@@ -25,7 +25,8 @@ class RemainingSplits:
 
     Flair resumes numbering at the checkpoint's split but iterates the files from
     the first one, so each resume would train on already-seen text again. Later
-    passes (shuffled epochs) see every file.
+    passes (shuffled epochs) see every file. Flair's log then gives the remaining
+    count as the total ("split 48 / 50").
     """
 
     def __init__(self, dataset: Any, done: int) -> None:
