@@ -10,7 +10,7 @@ import json
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,8 @@ _RECOGNIZER_KEYS: dict[str, Any] = {
     "ignore_case": bool,
     "description": str,
 }
+# What the shipped tagger finds; asking for any of them loads it.
+DEFAULT_MODEL_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
 _SCHEMA: dict[str, Any] = {
     "redact": {"entities": list},
     "model": {"path": str, "batch_size": int, "labels": list},
@@ -107,7 +109,7 @@ class Config:
     model_path: str = "default"
     batch_size: int = 32
     # Labels taken from the tagger; it may predict more (they are dropped).
-    model_labels: frozenset[str] = frozenset({"PER", "LOC", "ORG", "MISC"})
+    model_labels: frozenset[str] = DEFAULT_MODEL_LABELS
     time_rules: bool = True
     time_score: float = 0.9
     propagation: bool = True
@@ -226,9 +228,7 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         return ConfigError(f"{origin.get(key, sources[-1])}: key '{key}': {message}")
 
     entities = raw.get("redact", {}).get("entities", [])
-    for label in entities:
-        if not _is_label(label):
-            raise fail("redact.entities", f"{label!r} is not a label (use upper-case names like PER)")
+    _check_labels(entities, "redact.entities", fail)
     operators: dict[str, OperatorSpec] = {}
     for label, spec in raw.get("operators", {}).items():
         key = f"operators.{label}"
@@ -244,10 +244,8 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
     batch_size = model.get("batch_size", 32)
     if batch_size < 1:
         raise fail("model.batch_size", "must be at least 1")
-    model_labels = model.get("labels", ["PER", "LOC", "ORG", "MISC"])
-    for label in model_labels:
-        if not _is_label(label):
-            raise fail("model.labels", f"{label!r} is not a label (use upper-case names like PER)")
+    model_labels = model.get("labels", DEFAULT_MODEL_LABELS)
+    _check_labels(model_labels, "model.labels", fail)
     for key, value in (
         ("rules.time.score", time_rules.get("score")),
         ("rules.gazetteers.score", gazetteers.get("score")),
@@ -289,6 +287,12 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
     )
 
 
+def _check_labels(labels: Iterable[Any], key: str, fail: Any) -> None:
+    for label in labels:
+        if not _is_label(label):
+            raise fail(key, f"{label!r} is not a label (use upper-case names like PER)")
+
+
 def _is_label(value: object) -> bool:
     return isinstance(value, str) and bool(value) and set(value) <= _LABEL_CHARS
 
@@ -300,8 +304,7 @@ def _terms(raw: Mapping[str, Any], kind: str, fail: Any) -> dict[str, tuple[str,
     terms: dict[str, tuple[str, ...]] = {}
     for label, values in table.items():
         key = f"lists.{kind}.{label}"
-        if not _is_label(label):
-            raise fail(key, f"{label!r} is not a label (use upper-case names like PER)")
+        _check_labels([label], key, fail)
         if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
             raise fail(key, "must be a list of non-empty strings")
         terms[label] = tuple(values)

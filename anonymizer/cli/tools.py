@@ -134,15 +134,12 @@ def pretrain_lm(
     """Pretrain a character language model on the raw text (resumes from its checkpoint)."""
     import torch
 
-    from anonymizer.training.embeddings import build_char_dictionary
     from anonymizer.training.language_model import prepare_corpus, train_language_model
-    from anonymizer.training.train import TrainSettings
+    from anonymizer.training.train import TrainSettings, ensure_char_dictionary
 
     with exit_codes():
         settings = TrainSettings.load(settings_path, data_root=data_root)
-        if not chars.exists():
-            min_count = settings.embeddings["char_min_count"]
-            build_char_dictionary(settings.train, settings.text, chars, min_count=min_count)
+        ensure_char_dictionary(settings, chars)
         work = out or Path(f"~/.cache/anonymizer/lm-{direction}").expanduser()
         corpus = work.parent / "lm-corpus"
         splits = prepare_corpus(settings.text, corpus)

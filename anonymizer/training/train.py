@@ -121,6 +121,15 @@ def read_corpus(train: list[Path], dev: list[Path], *, silver: list[Path] | None
     return MultiCorpus(corpora, sample_missing_splits=False)
 
 
+def ensure_char_dictionary(settings: TrainSettings, path: Path) -> None:
+    """Build the character dictionary (the tagger's and the LMs') unless ``path`` exists."""
+    if not path.exists():
+        size = build_char_dictionary(
+            settings.train, settings.text, path, min_count=settings.embeddings["char_min_count"]
+        )
+        log.info("character dictionary: %d entries", size)
+
+
 def build_embeddings(settings: TrainSettings, resources: Path) -> Any:
     from flair.embeddings import StackedEmbeddings, WordEmbeddings
 
@@ -128,9 +137,7 @@ def build_embeddings(settings: TrainSettings, resources: Path) -> Any:
 
     emb = settings.embeddings
     chars, words = resources / "chars.pkl", resources / "words.kv"
-    if not chars.exists():
-        size = build_char_dictionary(settings.train, settings.text, chars, min_count=emb["char_min_count"])
-        log.info("character dictionary: %d entries", size)
+    ensure_char_dictionary(settings, chars)
     if not words.exists():
         size = train_word_vectors(
             settings.text,
@@ -183,11 +190,12 @@ def precompute_lm_embeddings(embeddings: Any, sentences: list[Any], *, batch_siz
         return
     # Sentences of similar length share a batch: the LM pads to the longest.
     ordered = sorted(sentences, key=lambda sentence: len(sentence.to_original_text()))
+    for lm in language_models:
+        lm.eval()
     with torch.no_grad():
         for start in range(0, len(ordered), batch_size):
             batch = ordered[start : start + batch_size]
             for lm in language_models:
-                lm.eval()
                 lm.embed(batch)
                 for sentence in batch:
                     # One compact tensor per sentence; each token keeps a row of it.
