@@ -186,3 +186,33 @@ def test_precomputed_lm_vectors_equal_flairs_and_hold_no_batch_tensor(tmp_path: 
         for token in got:  # each vector lives in a tensor of its own sentence's size
             vector = token.get_embedding([stack.embeddings[0].name])
             assert vector.untyped_storage().nbytes() == len(got) * vector.numel() * vector.element_size()
+
+
+@pytest.mark.parametrize("language_models", [True, False], ids=["lms-int8", "lms-fp32"])
+def test_quantize_tagger_leaves_the_original_and_keeps_lms_fp32_on_request(
+    tmp_path: Path, language_models: bool
+) -> None:
+    import torch
+    from flair.data import Dictionary
+    from flair.embeddings import FlairEmbeddings, StackedEmbeddings
+    from flair.models import SequenceTagger
+
+    from anonymizer.quantization import quantize_tagger
+
+    chars = Dictionary(add_unk=True)
+    for char in "abc ":
+        chars.add_item(char)
+    tags = Dictionary(add_unk=False)
+    for tag in ["O", "S-PER"]:
+        tags.add_item(tag)
+    lm = FlairEmbeddings(str(tiny_language_model(chars, tmp_path / "lm.pt", forward=True)))
+    tagger = SequenceTagger(
+        hidden_size=4, embeddings=StackedEmbeddings([lm]), tag_dictionary=tags, tag_type="ner", use_crf=True
+    )
+    quantized: Any = quantize_tagger(tagger, language_models=language_models)
+
+    assert type(tagger.rnn) is torch.nn.LSTM and type(lm.lm.rnn) is torch.nn.LSTM  # original untouched
+    assert "quantized" in type(quantized.rnn).__module__
+    assert type(quantized.linear) is torch.nn.Linear  # predict reads linear.weight.dtype
+    quantized_lm = next(m for m in quantized.embeddings.modules() if isinstance(m, FlairEmbeddings)).lm.rnn
+    assert ("quantized" in type(quantized_lm).__module__) is language_models

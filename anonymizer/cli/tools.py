@@ -166,14 +166,19 @@ def pretrain_lm(
     required=True,
     help="Where to write the int8 model.",
 )
-def quantize(model: Path, output: Path) -> None:
+@click.option(
+    "--keep-lm-fp32",
+    is_flag=True,
+    help="Leave the character language models (Flair embeddings) in fp32: slower, closer to fp32.",
+)
+def quantize(model: Path, output: Path, keep_lm_fp32: bool) -> None:
     """Write an int8 copy of an fp32 MODEL (LSTM and projection quantized)."""
     from anonymizer.detectors.ner import file_sha256, load_model, save_quantized
     from anonymizer.quantization import quantize_tagger
 
     with exit_codes():
         loaded = load_model(model)
-        save_quantized(quantize_tagger(loaded.tagger), output)
+        save_quantized(quantize_tagger(loaded.tagger, language_models=not keep_lm_fp32), output)
         size_in, size_out = model.stat().st_size, output.stat().st_size
         stderr.print(f"{model}: {size_in / 1e6:.1f} MB -> {output}: {size_out / 1e6:.1f} MB")
         click.echo(json.dumps({"output": str(output), "bytes": size_out, "sha256": file_sha256(output)}))
