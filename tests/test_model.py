@@ -211,7 +211,8 @@ def test_quantize_tagger_leaves_the_original_and_keeps_lms_fp32_on_request(
     )
     quantized: Any = quantize_tagger(tagger, language_models=language_models)
 
-    assert type(tagger.rnn) is torch.nn.LSTM and type(lm.lm.rnn) is torch.nn.LSTM  # original untouched
+    original: Any = tagger
+    assert type(original.rnn) is torch.nn.LSTM and type(lm.lm.rnn) is torch.nn.LSTM  # left untouched
     assert "quantized" in type(quantized.rnn).__module__
     assert type(quantized.linear) is torch.nn.Linear  # predict reads linear.weight.dtype
     quantized_lm = next(m for m in quantized.embeddings.modules() if isinstance(m, FlairEmbeddings)).lm.rnn

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from anonymizer.evaluate import read_conll
 from anonymizer.training.train import TrainSettings, prepare_data, read_corpus
@@ -75,3 +76,49 @@ def test_resumed_lm_training_skips_the_splits_it_has_done() -> None:
     assert first_pass == ["split_3", "split_4"]
     later_pass = sorted(batch[0] for batch in DataLoader(splits, shuffle=True))
     assert later_pass == ["split_1", "split_2", "split_3", "split_4"]
+
+
+def test_regression_resume_does_not_replace_a_better_best_model(tmp_path: Path, monkeypatch: Any) -> None:
+    """Flair's trainer restarts its best dev score at 0 on resume, so the first
+    epoch after an interruption overwrote best-model.pt even when it was worse."""
+    import json
+
+    from flair.data import Dictionary
+
+    from anonymizer.detectors.chars import BatchedCharEmbeddings
+    from anonymizer.training import train as training
+
+    settings = make_recipe(tmp_path, time_labels=False)
+    settings.tagger.update(hidden_size=4, use_crf=True, rnn_layers=1, word_dropout=0.0, locked_dropout=0.0)
+    settings.training.update(learning_rate=0.1, mini_batch_size=2, max_epochs=1, patience=3, seed=1)
+    chars = Dictionary(add_unk=True)
+    for char in "AEJLMadeghiklmnort.3 ":
+        chars.add_item(char)
+    tiny = BatchedCharEmbeddings(chars, char_embedding_dim=4, hidden_size_char=4, name="b-chars")
+    monkeypatch.setattr(training, "build_embeddings", lambda *_: tiny)  # no word vectors to build
+    out = tmp_path / "run"
+
+    assert training.train(settings, out) == out / "best-model.pt"
+    state = json.loads((out / "checkpoint.json").read_text())
+    assert state["epoch"] == 1 and state["best_dev_score"] is not None
+    first_best = (out / "best-model.pt").read_bytes()
+
+    # as if the best epoch before the interruption had scored what no epoch can beat
+    (out / "checkpoint.json").write_text(json.dumps({**state, "best_dev_score": 1.01}))
+    training.train(settings, out, max_epochs=2)
+    assert (out / "best-model.pt").read_bytes() == first_best
+    state = json.loads((out / "checkpoint.json").read_text())
+    assert (state["epoch"], state["best_dev_score"]) == (2, 1.01)
+    assert not list(out.glob("*.partial"))
+
+
+def test_recipe_without_dev_files_is_refused_naming_the_key(tmp_path: Path) -> None:
+    import pytest
+
+    from anonymizer.errors import ConfigError
+
+    recipe = tmp_path / "recipe.toml"
+    text = RECIPE.format(root=".", silver="s.bio", time_labels="false")
+    recipe.write_text(text.replace('dev = ["gold/a_dev.bio"]', "dev = []"))
+    with pytest.raises(ConfigError, match=r"recipe\.toml: data\.dev is empty"):
+        TrainSettings.load(recipe)

@@ -4,7 +4,7 @@ Layout of the output folder::
 
     resources/chars.pkl, resources/words.kv   embeddings made from local data
     checkpoint.pt, checkpoint.json            last finished epoch (for --resume)
-    best-model.pt                             best dev micro F1 (Flair's file)
+    best-model.pt                             best dev micro F1 over all runs
     training.log                              Flair's log
 """
 
@@ -52,7 +52,7 @@ class TrainSettings:
             data = raw["data"]
             # A relative root is taken from the working directory (the repository root).
             root = (data_root or Path(data["root"])).resolve()
-            return cls(
+            settings = cls(
                 root=root,
                 train=[root / p for p in data["train"]],
                 dev=[root / p for p in data["dev"]],
@@ -67,6 +67,10 @@ class TrainSettings:
             raise ConfigError(f"{path}: missing key {error.args[0]!r}") from error
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: {error}") from error
+        if not settings.dev:
+            # The best model and the learning-rate schedule are chosen on dev F1.
+            raise ConfigError(f"{path}: data.dev is empty; name at least one dev file")
+        return settings
 
 
 def prepare_data(settings: TrainSettings, work: Path) -> tuple[list[Path], list[Path]]:
@@ -206,6 +210,46 @@ def precompute_lm_embeddings(embeddings: Any, sentences: list[Any], *, batch_siz
                 log.info("language-model embeddings: %d of %d sentences", start + len(batch), len(ordered))
 
 
+def checkpoint_plugin(
+    out: Path,
+    *,
+    learning_rate: float,
+    best_dev_score: float | None,
+    epochs: int,
+    on_epoch: Callable[[int, int], None] | None = None,
+) -> Any:
+    """A Flair plugin that, after each dev evaluation, saves checkpoint.pt and
+    checkpoint.json and, when dev F1 beats the best of this and earlier runs,
+    best-model.pt."""
+    from flair.trainers.plugins.base import TrainerPlugin
+
+    class Checkpoint(TrainerPlugin):  # type: ignore[misc]
+        best = best_dev_score
+
+        @TrainerPlugin.hook  # type: ignore[untyped-decorator]
+        def after_evaluation(self, epoch: int, validation_scores: tuple[float, ...], **_: Any) -> None:
+            score = float(validation_scores[0])
+            if self.best is None or score > self.best:
+                self.best = score
+                _save_replacing(self.model, out / "best-model.pt")
+            optimizer = self.trainer.optimizer
+            lr = optimizer.param_groups[0]["lr"] if optimizer is not None else learning_rate
+            _save_replacing(self.model, out / "checkpoint.pt")
+            state = {"epoch": epoch, "learning_rate": lr, "best_dev_score": self.best}
+            (out / "checkpoint.json").write_text(json.dumps(state))
+            if on_epoch is not None:
+                on_epoch(epoch, epochs)
+
+    return Checkpoint()
+
+
+def _save_replacing(model: Any, path: Path) -> None:
+    """Save next to ``path``, then rename: a kill mid-write leaves the old file whole."""
+    partial = path.with_name(path.name + ".partial")
+    model.save(partial)
+    partial.replace(path)
+
+
 def train(
     settings: TrainSettings,
     out: Path,
@@ -220,7 +264,6 @@ def train(
     import torch
     from flair.models import SequenceTagger
     from flair.trainers import ModelTrainer
-    from flair.trainers.plugins.base import TrainerPlugin
 
     out.mkdir(parents=True, exist_ok=True)
     hp, tr = settings.tagger, settings.training
@@ -229,10 +272,11 @@ def train(
     train_files, dev_files = prepare_data(settings, out / "data")
     corpus = read_corpus(train_files, dev_files, silver=settings.silver)
     state_path = out / "checkpoint.json"
-    start_epoch, learning_rate = 0, tr["learning_rate"]
+    start_epoch, learning_rate, best_dev_score = 0, tr["learning_rate"], None
     if resume and state_path.exists():
         state = json.loads(state_path.read_text())
         start_epoch, learning_rate = state["epoch"], state["learning_rate"]
+        best_dev_score = state.get("best_dev_score")  # absent in checkpoints before 0.2.0
         import anonymizer.detectors.chars  # noqa: F401  (registers the embedding class)
 
         tagger = SequenceTagger.load(str(out / "checkpoint.pt"))
@@ -250,22 +294,15 @@ def train(
             locked_dropout=hp["locked_dropout"],
         )
 
-    class Checkpoint(TrainerPlugin):  # type: ignore[misc]
-        @TrainerPlugin.hook  # type: ignore[untyped-decorator]
-        def after_training_epoch(self, epoch: int, **_: Any) -> None:
-            optimizer = self.trainer.optimizer
-            lr = optimizer.param_groups[0]["lr"] if optimizer is not None else learning_rate
-            self.model.save(out / "checkpoint.pt")
-            state_path.write_text(json.dumps({"epoch": epoch, "learning_rate": lr}))
-            if on_epoch is not None:
-                on_epoch(epoch, epochs)
-
     if threads is not None:
         # One thread degrades gracefully when other processes share the cores;
         # two OpenMP threads that spin-wait can run 10x slower under contention.
         torch.set_num_threads(threads)
     if start_epoch >= epochs:
         return out / "best-model.pt"
+    checkpoint = checkpoint_plugin(
+        out, learning_rate=learning_rate, best_dev_score=best_dev_score, epochs=epochs, on_epoch=on_epoch
+    )
     storage = tr.get("embeddings_storage", "none")
     if storage == "cpu":
         sentences = [corpus.train[i] for i in range(len(corpus.train))]
@@ -282,7 +319,10 @@ def train(
         # the first epoch, so the character LMs run once per sentence, not per epoch.
         embeddings_storage_mode=storage,
         save_final_model=False,
-        plugins=[Checkpoint()],
+        # Flair's own best-model.pt forgets the best score on resume (it starts
+        # again from 0), so the plugin keeps best-model.pt instead.
+        use_final_model_for_eval=True,
+        plugins=[checkpoint],
     )
     best = out / "best-model.pt"
     return best if best.exists() else out / "checkpoint.pt"
