@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from anonymizer.evaluate import read_conll
 from anonymizer.training.train import TrainSettings, prepare_data, read_corpus
 
@@ -113,8 +115,6 @@ def test_regression_resume_does_not_replace_a_better_best_model(tmp_path: Path, 
 
 
 def test_recipe_without_dev_files_is_refused_naming_the_key(tmp_path: Path) -> None:
-    import pytest
-
     from anonymizer.errors import ConfigError
 
     recipe = tmp_path / "recipe.toml"
@@ -122,3 +122,22 @@ def test_recipe_without_dev_files_is_refused_naming_the_key(tmp_path: Path) -> N
     recipe.write_text(text.replace('dev = ["gold/a_dev.bio"]', "dev = []"))
     with pytest.raises(ConfigError, match=r"recipe\.toml: data\.dev is empty"):
         TrainSettings.load(recipe)
+
+
+def test_word_vectors_can_be_left_out_for_an_ablation(tmp_path: Path) -> None:
+    from anonymizer.training.train import CHAR_EMBEDDING_NAME, build_embeddings
+
+    settings = make_recipe(tmp_path, time_labels=False)
+    settings.embeddings.update(word_vectors=False, char_min_count=1, char_dim=4, char_hidden=4)
+    stack = build_embeddings(settings, tmp_path / "resources")
+    assert [e.name for e in stack.embeddings] == [f"0-{CHAR_EMBEDDING_NAME}"]  # Flair prefixes the position
+    assert not (tmp_path / "resources" / "words.kv").exists()
+
+
+RECIPES = sorted((Path(__file__).parent.parent / "models").glob("*.toml"))
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=[p.name for p in RECIPES])
+def test_shipped_recipes_load(recipe: Path) -> None:
+    settings = TrainSettings.load(recipe, data_root=recipe.parent)
+    assert settings.train and settings.dev and settings.tagger["hidden_size"] > 0

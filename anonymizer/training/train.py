@@ -142,25 +142,27 @@ def build_embeddings(settings: TrainSettings, resources: Path) -> Any:
     emb = settings.embeddings
     chars, words = resources / "chars.pkl", resources / "words.kv"
     ensure_char_dictionary(settings, chars)
-    if not words.exists():
-        size = train_word_vectors(
-            settings.text,
-            settings.train,
-            words,
-            dim=emb["word_dim"],
-            vocab_size=emb["word_vocab"],
-            epochs=emb["word_epochs"],
-        )
-        log.info("word vectors: %d words", size)
-    stack: list[Any] = [
-        WordEmbeddings(str(words), name=WORD_EMBEDDING_NAME),
+    stack: list[Any] = []
+    if emb.get("word_vectors", True):  # false: an ablation (models/README.md)
+        if not words.exists():
+            size = train_word_vectors(
+                settings.text,
+                settings.train,
+                words,
+                dim=emb["word_dim"],
+                vocab_size=emb["word_vocab"],
+                epochs=emb["word_epochs"],
+            )
+            log.info("word vectors: %d words", size)
+        stack.append(WordEmbeddings(str(words), name=WORD_EMBEDDING_NAME))
+    stack.append(
         BatchedCharEmbeddings(
             str(chars),
             char_embedding_dim=emb["char_dim"],
             hidden_size_char=emb["char_hidden"],
             name=CHAR_EMBEDDING_NAME,
-        ),
-    ]
+        )
+    )
     # Character language models pretrained here (`anonymizer pretrain-lm`), from local files.
     for key, name in FLAIR_EMBEDDING_NAMES.items():
         if emb.get(key):
