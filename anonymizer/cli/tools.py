@@ -169,7 +169,7 @@ def pretrain_lm(
 @click.option(
     "--keep-lm-fp32",
     is_flag=True,
-    help="Leave the character language models (Flair embeddings) in fp32: slower, closer to fp32.",
+    help="Leave the character language models (Flair embeddings) in fp32 (slower).",
 )
 def quantize(model: Path, output: Path, keep_lm_fp32: bool) -> None:
     """Write an int8 copy of an fp32 MODEL (LSTM and projection quantized)."""
