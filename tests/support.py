@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from anonymizer.config import Config, OperatorSpec
 from anonymizer.span import Span
+
+
+def flair_dictionary(items: Iterable[str], *, unknown: bool) -> Any:
+    """A Flair ``Dictionary`` of ``items`` (characters or tags), for tiny test models."""
+    from flair.data import Dictionary
+
+    dictionary = Dictionary(add_unk=unknown)
+    for item in items:
+        dictionary.add_item(item)
+    return dictionary
 
 
 class FakeDetector:

@@ -17,6 +17,7 @@ import pytest
 
 from anonymizer.detectors.ner import file_sha256, load_model
 from anonymizer.pipeline import default_model_path
+from support import flair_dictionary
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -94,7 +95,7 @@ def test_saved_tagger_gives_the_same_features_and_tags_after_reload(
     tmp_path: Path, language_models: bool
 ) -> None:
     import torch
-    from flair.data import Dictionary, Sentence
+    from flair.data import Sentence
     from flair.embeddings import StackedEmbeddings, WordEmbeddings
     from flair.models import SequenceTagger
     from gensim.models import KeyedVectors
@@ -109,12 +110,8 @@ def test_saved_tagger_gives_the_same_features_and_tags_after_reload(
     vectors = KeyedVectors(vector_size=8)
     vectors.add_vectors(words, torch.randn(len(words), 8).numpy())
     vectors.save(str(tmp_path / "words.kv"))
-    chars = Dictionary(add_unk=True)
-    for char in sorted({c for s in SENTENCES for c in s}):
-        chars.add_item(char)
-    tags = Dictionary(add_unk=False)
-    for tag in ["O", "S-PER", "B-PER", "E-PER", "I-PER", "S-LOC", "S-ORG"]:
-        tags.add_item(tag)
+    chars = flair_dictionary(sorted({c for s in SENTENCES for c in s}), unknown=True)
+    tags = flair_dictionary(["O", "S-PER", "B-PER", "E-PER", "I-PER", "S-LOC", "S-ORG"], unknown=False)
     stack: list[Any] = [
         WordEmbeddings(str(tmp_path / "words.kv"), name=WORD_EMBEDDING_NAME),
         BatchedCharEmbeddings(chars, char_embedding_dim=4, hidden_size_char=4, name=CHAR_EMBEDDING_NAME),
@@ -162,14 +159,12 @@ def test_precomputed_lm_vectors_equal_flairs_and_hold_no_batch_tensor(tmp_path: 
     """Regression: Flair stores each token's LM vector as a view of the whole batch's
     hidden states, so keeping them for training (storage "cpu") swapped the machine."""
     import torch
-    from flair.data import Dictionary, Sentence
+    from flair.data import Sentence
     from flair.embeddings import FlairEmbeddings, StackedEmbeddings
 
     from anonymizer.training.train import precompute_lm_embeddings
 
-    chars = Dictionary(add_unk=True)
-    for char in sorted({c for s in SENTENCES for c in s}):
-        chars.add_item(char)
+    chars = flair_dictionary(sorted({c for s in SENTENCES for c in s}), unknown=True)
     torch.manual_seed(0)
     stack = StackedEmbeddings(
         [FlairEmbeddings(str(tiny_language_model(chars, tmp_path / "lm.pt", forward=True)), name="lm")]
@@ -193,18 +188,13 @@ def test_quantize_tagger_leaves_the_original_and_keeps_lms_fp32_on_request(
     tmp_path: Path, language_models: bool
 ) -> None:
     import torch
-    from flair.data import Dictionary
     from flair.embeddings import FlairEmbeddings, StackedEmbeddings
     from flair.models import SequenceTagger
 
     from anonymizer.quantization import quantize_tagger
 
-    chars = Dictionary(add_unk=True)
-    for char in "abc ":
-        chars.add_item(char)
-    tags = Dictionary(add_unk=False)
-    for tag in ["O", "S-PER"]:
-        tags.add_item(tag)
+    chars = flair_dictionary("abc ", unknown=True)
+    tags = flair_dictionary(["O", "S-PER"], unknown=False)
     lm = FlairEmbeddings(str(tiny_language_model(chars, tmp_path / "lm.pt", forward=True)))
     tagger = SequenceTagger(
         hidden_size=4, embeddings=StackedEmbeddings([lm]), tag_dictionary=tags, tag_type="ner", use_crf=True

@@ -7,6 +7,7 @@ import pytest
 
 from anonymizer.evaluate import read_conll
 from anonymizer.training.train import TrainSettings, prepare_data, read_corpus
+from support import flair_dictionary
 
 RECIPE = """
 [data]
@@ -85,18 +86,15 @@ def test_regression_resume_does_not_replace_a_better_best_model(tmp_path: Path, 
     epoch after an interruption overwrote best-model.pt even when it was worse."""
     import json
 
-    from flair.data import Dictionary
-
     from anonymizer.detectors.chars import BatchedCharEmbeddings
     from anonymizer.training import train as training
+    from anonymizer.training.train import CHAR_EMBEDDING_NAME
 
     settings = make_recipe(tmp_path, time_labels=False)
     settings.tagger.update(hidden_size=4, use_crf=True, rnn_layers=1, word_dropout=0.0, locked_dropout=0.0)
     settings.training.update(learning_rate=0.1, mini_batch_size=2, max_epochs=1, patience=3, seed=1)
-    chars = Dictionary(add_unk=True)
-    for char in "AEJLMadeghiklmnort.3 ":
-        chars.add_item(char)
-    tiny = BatchedCharEmbeddings(chars, char_embedding_dim=4, hidden_size_char=4, name="b-chars")
+    chars = flair_dictionary("AEJLMadeghiklmnort.3 ", unknown=True)
+    tiny = BatchedCharEmbeddings(chars, char_embedding_dim=4, hidden_size_char=4, name=CHAR_EMBEDDING_NAME)
     monkeypatch.setattr(training, "build_embeddings", lambda *_: tiny)  # no word vectors to build
     out = tmp_path / "run"
 
