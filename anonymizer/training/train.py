@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 WORD_EMBEDDING_NAME = "a-words"
 CHAR_EMBEDDING_NAME = "b-chars"
 FLAIR_EMBEDDING_NAMES = {"flair_forward": "c-flair-forward", "flair_backward": "d-flair-backward"}
+# Files in the output folder (see the layout above).
+CHECKPOINT, CHECKPOINT_STATE, BEST_MODEL = "checkpoint.pt", "checkpoint.json", "best-model.pt"
 
 
 @dataclass(frozen=True)
@@ -233,12 +235,12 @@ def checkpoint_plugin(
             score = float(validation_scores[0])
             if self.best is None or score > self.best:
                 self.best = score
-                _save_replacing(self.model, out / "best-model.pt")
+                _save_replacing(self.model, out / BEST_MODEL)
             optimizer = self.trainer.optimizer
             lr = optimizer.param_groups[0]["lr"] if optimizer is not None else learning_rate
-            _save_replacing(self.model, out / "checkpoint.pt")
+            _save_replacing(self.model, out / CHECKPOINT)
             state = {"epoch": epoch, "learning_rate": lr, "best_dev_score": self.best}
-            (out / "checkpoint.json").write_text(json.dumps(state))
+            (out / CHECKPOINT_STATE).write_text(json.dumps(state))
             if on_epoch is not None:
                 on_epoch(epoch, epochs)
 
@@ -273,7 +275,7 @@ def train(
     flair.set_seed(tr["seed"])
     train_files, dev_files = prepare_data(settings, out / "data")
     corpus = read_corpus(train_files, dev_files, silver=settings.silver)
-    state_path = out / "checkpoint.json"
+    state_path = out / CHECKPOINT_STATE
     start_epoch, learning_rate, best_dev_score = 0, tr["learning_rate"], None
     if resume and state_path.exists():
         state = json.loads(state_path.read_text())
@@ -281,7 +283,7 @@ def train(
         best_dev_score = state.get("best_dev_score")  # absent in checkpoints before 0.2.0
         import anonymizer.detectors.chars  # noqa: F401  (registers the embedding class)
 
-        tagger = SequenceTagger.load(str(out / "checkpoint.pt"))
+        tagger = SequenceTagger.load(str(out / CHECKPOINT))
         log.info("resuming after epoch %d at learning rate %g", start_epoch, learning_rate)
     else:
         label_dictionary = corpus.make_label_dictionary("ner", add_unk=False)
@@ -301,7 +303,7 @@ def train(
         # two OpenMP threads that spin-wait can run 10x slower under contention.
         torch.set_num_threads(threads)
     if start_epoch >= epochs:
-        return out / "best-model.pt"
+        return out / BEST_MODEL
     checkpoint = checkpoint_plugin(
         out, learning_rate=learning_rate, best_dev_score=best_dev_score, epochs=epochs, on_epoch=on_epoch
     )
@@ -326,5 +328,5 @@ def train(
         use_final_model_for_eval=True,
         plugins=[checkpoint],
     )
-    best = out / "best-model.pt"
-    return best if best.exists() else out / "checkpoint.pt"
+    best = out / BEST_MODEL
+    return best if best.exists() else out / CHECKPOINT
