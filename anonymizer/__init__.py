@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from anonymizer.config import Config, load_config
 from anonymizer.span import Redaction, Replacement, Span
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place; pyproject.toml reads it, CHANGELOG.md names it
 
 if TYPE_CHECKING:
     from anonymizer.pipeline import Anonymizer

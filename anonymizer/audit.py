@@ -2,8 +2,10 @@
 
 A reviewer can see where and what kind of thing was removed without seeing it:
 the removed text appears only as a keyed HMAC digest, unless the caller asks for
-the text explicitly. The file is created with mode 0600 and written beside its
-target, then renamed, so a failed run leaves no partial log at the target path.
+the text explicitly. The file gets mode 0600 and is written like any output
+(:func:`anonymizer.io.atomic.atomic_output`): beside its target, then renamed, so a
+failed run leaves no partial log at the target path; a device or FIFO is written
+directly.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import tempfile
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
+from anonymizer.io.atomic import GuardedOutput, atomic_text_output
 from anonymizer.span import Replacement
 
+#: The environment variable the CLI reads the audit key from.
 AUDIT_KEY_ENV = "ANONYMIZE_AUDIT_KEY"
+#: Permission bits of the log: it tells where personal data was.
+AUDIT_FILE_MODE = 0o600
 
 
 def span_digest(key: bytes, text: str) -> str:
@@ -29,21 +34,23 @@ def span_digest(key: bytes, text: str) -> str:
 
 
 class AuditLog:
+    """Use as a context manager: the log exists at ``target`` only after a clean exit."""
+
     def __init__(self, target: Path, *, key: bytes | None, include_text: bool = False) -> None:
         self.target = target
         self.key_was_random = key is None
         self.key = key if key is not None else secrets.token_bytes(32)
         self.include_text = include_text
         self.counts: Counter[str] = Counter()
-        self._temp_path: Path | None = None
+        self._stack: ExitStack | None = None
         self._handle: TextIO | None = None
 
     def __enter__(self) -> AuditLog:
-        directory = self.target.parent if str(self.target.parent) else Path(".")
-        fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=directory)
-        os.fchmod(fd, 0o600)
-        self._temp_path = Path(name)
-        self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        if self._stack is not None:
+            raise RuntimeError("this AuditLog is open already")
+        with ExitStack() as stack:
+            self._handle = stack.enter_context(atomic_text_output(self.target, mode=AUDIT_FILE_MODE))
+            self._stack = stack.pop_all()
         return self
 
     def write(self, *, source: str, record: int, field: str | None, original: str, item: Replacement) -> None:
@@ -77,8 +84,19 @@ class AuditLog:
             }
         )
 
+    def flush(self) -> None:
+        """Write out (and fsync) what is buffered: call it before committing other outputs,
+        so that a full disk fails the run while nothing is committed yet."""
+        if self._handle is None:
+            raise RuntimeError("AuditLog flushed outside its with-block")
+        self._handle.flush()
+        buffer = self._handle.buffer
+        if isinstance(buffer, GuardedOutput):
+            buffer.sync()
+
     def _emit(self, entry: dict[str, Any]) -> None:
-        assert self._handle is not None, "AuditLog used outside its with-block"
+        if self._handle is None:
+            raise RuntimeError("AuditLog written outside its with-block")
         self._handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
     def __exit__(
@@ -87,11 +105,6 @@ class AuditLog:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._handle is not None and self._temp_path is not None
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        if exc_type is None:
-            os.replace(self._temp_path, self.target)
-        else:
-            self._temp_path.unlink(missing_ok=True)
+        stack, self._stack, self._handle = self._stack, None, None
+        if stack is not None:
+            stack.__exit__(exc_type, exc, tb)

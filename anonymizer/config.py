@@ -1,6 +1,9 @@
 """Configuration from TOML (``rules/default.toml`` with an optional user file laid over it).
 
-Validated on load: every error names the file and the dotted key.
+Validated on load: every error names the file and the dotted key. The keys of an
+``[operators.LABEL]`` table are kept as written (:class:`OperatorSpec`) and checked by
+the operator registry, which this module may not import
+(``anonymizer.operators.registry.check_operators``; ``Anonymizer.load`` calls it).
 """
 
 from __future__ import annotations
@@ -16,18 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from anonymizer.errors import ConfigError
+from anonymizer.normalise import normalise
 
-OPERATORS = ("placeholder", "pseudonym", "surrogate", "mask", "hash", "remove", "keep")
-KEYED_OPERATORS = frozenset({"pseudonym", "surrogate", "hash"})
-# Template fields each templated operator fills in.
-# ``{id}`` is a keyed pseudonym id: a placeholder template with it is a pseudonym.
-TEMPLATE_FIELDS = {
-    "placeholder": frozenset({"label", "n", "id"}),
-    "pseudonym": frozenset({"label", "n", "id"}),
-}
-DEFAULT_TEMPLATES = {"placeholder": "[{label}_{n}]", "pseudonym": "[{label}_{id}]"}
-# Hex digits of the keyed digest: pseudonym ids (``{id}``) and hash output.
-DEFAULT_LENGTHS = {"pseudonym": 8, "hash": 16}
 _LABEL_CHARS = frozenset(string.ascii_uppercase + string.digits + "_")
 
 # A schema key that stands for any name, e.g. each [recognizers.NAME] table.
@@ -49,12 +42,13 @@ _RECOGNIZER_KEYS: dict[str, Any] = {
 DEFAULT_MODEL_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
 _SCHEMA: dict[str, Any] = {
     "redact": {"entities": list},
-    "model": {"path": str, "batch_size": int, "labels": list},
+    "model": {"path": str, "batch_size": int, "labels": list, "threshold": float},
     "merge": {"strategy": str},
     "rules": {
         "time": {"enabled": bool, "score": float},
         "propagation": {"enabled": bool},
         "gazetteers": {"enabled": bool, "score": float},
+        "unknown_words": {"enabled": bool, "score": float},
     },
     "lists": {"allow": None, "deny": None},  # label -> terms, checked below
     "recognizers": {ANY_NAME: _RECOGNIZER_KEYS},
@@ -62,20 +56,27 @@ _SCHEMA: dict[str, Any] = {
 }
 # The shipped configuration, in this order; a user file is laid over all of them.
 SHIPPED_FILES = ("default.toml", "recognizers.toml")
+PRESET_FOLDER = "presets"
 MERGE_STRATEGIES = ("union", "longest")
 
 
 @dataclass(frozen=True, slots=True)
 class OperatorSpec:
-    operator: str
-    template: str = "[{label}_{n}]"
-    char: str = "*"
-    length: int = 8
+    """One ``[operators.LABEL]`` table as written: the operator's name and its other keys.
 
-    @property
-    def keyed(self) -> bool:
-        """Whether the replacement depends on the secret key."""
-        return self.operator in KEYED_OPERATORS or (self.operator == "placeholder" and "{id" in self.template)
+    The operator registry (``anonymizer.operators.registry``) checks the keys and builds
+    the operator; ``key`` (``operators.PER``) and ``files`` (the file that set each key
+    of the table) are for its error messages.
+    """
+
+    operator: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    key: str = ""
+    files: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, Mapping):
+            raise TypeError(f"params must be a mapping of the table's keys, not {type(self.params).__name__}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,12 @@ class Config:
     propagation: bool = True
     gazetteers: bool = True
     gazetteer_score: float = 0.7
+    # The strict preset: capitalised words the common-word table does not know.
+    unknown_words: bool = False
+    unknown_words_score: float = 0.5
+    # Tagger tokens whose entity probability reaches this are taken even off the
+    # best path (None: the best path only).
+    model_threshold: float | None = None
     merge_strategy: str = "union"
     recognizers: tuple[RecognizerSpec, ...] = ()
     allow: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -146,18 +153,29 @@ def default_config_path() -> Path:
     return shipped_file("rules", SHIPPED_FILES[0])
 
 
-def normalise_term(term: str) -> str:
-    """How allow- and deny-list terms and surfaces are compared: case and spacing ignored."""
-    return " ".join(term.split()).casefold()
+def preset_names() -> list[str]:
+    """The shipped presets (``rules/presets/NAME.toml``)."""
+    folder = shipped_file("rules", f"{PRESET_FOLDER}/strict.toml").parent
+    return sorted(path.stem for path in folder.glob("*.toml"))
 
 
-def load_config(path: Path | None = None) -> Config:
-    """The shipped files of ``rules/``, with ``path`` (if given) laid over them key by key."""
+def preset_path(name: str) -> Path:
+    path = shipped_file("rules", f"{PRESET_FOLDER}/{name}.toml")
+    if not path.is_file():
+        raise ConfigError(f"unknown preset {name!r}; shipped presets: {', '.join(preset_names())}")
+    return path
+
+
+def load_config(path: Path | None = None, *, preset: str | None = None) -> Config:
+    """The shipped files of ``rules/``, then the shipped ``preset`` (if given), then ``path``
+    (if given), each laid over the ones before key by key."""
     merged: dict[str, Any] = {}
     origin: dict[str, Path] = {}
     sources: list[str] = []
-    for name in SHIPPED_FILES:
-        shipped = shipped_file("rules", name)
+    shipped_paths = [shipped_file("rules", name) for name in SHIPPED_FILES]
+    if preset is not None:
+        shipped_paths.append(preset_path(preset))
+    for shipped in shipped_paths:
         table = _read(shipped)
         _check_keys(table, _SCHEMA, shipped, prefix="")
         merged = _deep_merge(merged, table)
@@ -234,13 +252,14 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         key = f"operators.{label}"
         if not isinstance(spec, Mapping):
             raise fail(key, "must be a table with an 'operator' key")
-        operators[label] = _operator(spec, key, fail)
+        operators[label] = _operator(spec, key, origin, fail)
     if "DEFAULT" not in operators:
         raise fail("operators.DEFAULT", "missing: it covers labels without their own entry")
     model = raw.get("model", {})
     rules = raw.get("rules", {})
     time_rules = rules.get("time", {})
     gazetteers = rules.get("gazetteers", {})
+    unknown_words = rules.get("unknown_words", {})
     batch_size = model.get("batch_size", 32)
     if batch_size < 1:
         raise fail("model.batch_size", "must be at least 1")
@@ -249,6 +268,8 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
     for key, value in (
         ("rules.time.score", time_rules.get("score")),
         ("rules.gazetteers.score", gazetteers.get("score")),
+        ("rules.unknown_words.score", unknown_words.get("score")),
+        ("model.threshold", model.get("threshold")),
     ):
         if value is not None and not 0 < value <= 1:
             raise fail(key, "must be a score above 0 and at most 1")
@@ -258,12 +279,10 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
     recognizers = tuple(
         _recognizer(name, spec, origin, fail) for name, spec in raw.get("recognizers", {}).items()
     )
-    allow = {
-        label: frozenset(map(normalise_term, terms)) for label, terms in _terms(raw, "allow", fail).items()
-    }
+    allow = {label: frozenset(map(normalise, terms)) for label, terms in _terms(raw, "allow", fail).items()}
     deny = _terms(raw, "deny", fail)
     for label, terms in deny.items():
-        clash = sorted({normalise_term(term) for term in terms} & allow.get(label, frozenset()))
+        clash = sorted({normalise(term) for term in terms} & allow.get(label, frozenset()))
         if clash:
             raise fail(f"lists.deny.{label}", f"{clash[0]!r} is also in lists.allow.{label}; keep it in one")
     canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
@@ -278,6 +297,9 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         propagation=rules.get("propagation", {}).get("enabled", True),
         gazetteers=gazetteers.get("enabled", True),
         gazetteer_score=float(gazetteers.get("score", 0.7)),
+        unknown_words=unknown_words.get("enabled", False),
+        unknown_words_score=float(unknown_words.get("score", 0.5)),
+        model_threshold=None if model.get("threshold") is None else float(model["threshold"]),
         merge_strategy=strategy,
         recognizers=tuple(spec for spec in recognizers if spec is not None),
         allow=allow,
@@ -361,32 +383,13 @@ def _recognizer(
     )
 
 
-def _operator(spec: Mapping[str, Any], key: str, fail: Any) -> OperatorSpec:
-    allowed = {"operator", "template", "char", "length"}
-    for name in spec:
-        if name not in allowed:
-            raise fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
-    operator = spec.get("operator")
-    if operator not in OPERATORS:
-        raise fail(f"{key}.operator", f"{operator!r} is not one of {', '.join(OPERATORS)}")
-    template = spec.get("template", DEFAULT_TEMPLATES.get(operator, "[{label}_{n}]"))
-    if "template" in spec and operator not in TEMPLATE_FIELDS:
-        raise fail(f"{key}.template", f"the {operator} operator takes no template")
-    if not isinstance(template, str):
-        raise fail(f"{key}.template", "must be a string")
-    try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError as error:
-        raise fail(f"{key}.template", f"invalid template: {error}") from None
-    known = TEMPLATE_FIELDS.get(operator, frozenset())
-    if operator in TEMPLATE_FIELDS and not fields <= known:
-        unknown = ", ".join(sorted(fields - known))
-        usable = " and ".join("{" + name + "}" for name in sorted(known))
-        raise fail(f"{key}.template", f"unknown field {{{unknown}}} (use {usable})")
-    char = spec.get("char", "*")
-    if not isinstance(char, str) or len(char) != 1:
-        raise fail(f"{key}.char", "must be a single character")
-    length = spec.get("length", DEFAULT_LENGTHS.get(operator, 8))
-    if not isinstance(length, int) or isinstance(length, bool) or not 4 <= length <= 64:
-        raise fail(f"{key}.length", "must be a whole number of hex digits from 4 to 64")
-    return OperatorSpec(operator=operator, template=template, char=char, length=length)
+def _operator(spec: Mapping[str, Any], key: str, origin: Mapping[str, Path], fail: Any) -> OperatorSpec:
+    """The table's operator name and raw keys; the registry checks the keys."""
+    if "operator" not in spec:
+        raise fail(f"{key}.operator", 'missing: name an operator, e.g. operator = "placeholder"')
+    operator = spec["operator"]
+    if not isinstance(operator, str):
+        raise fail(f"{key}.operator", f"must be str, not {type(operator).__name__}")
+    params = {name: value for name, value in spec.items() if name != "operator"}
+    files = {name: str(origin[f"{key}.{name}"]) for name in spec if f"{key}.{name}" in origin}
+    return OperatorSpec(operator=operator, params=params, key=key, files=files)

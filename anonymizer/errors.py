@@ -1,13 +1,31 @@
 """Errors the library raises; the CLI maps them to exit codes (2 usage/input, 1 runtime).
 
-Messages name files, rows and columns but never quote the cell content.
+Messages name files, rows and columns but never quote the cell content, and never
+name CLI flags: an error whose fix is a setting carries ``option``, the setting's
+keyword in the Python API (``"encoding"``, ``"fields"``, ``"fmt"``, ``"model_path"``),
+and its message writes ``{option}`` where the setting is named. ``str(error)``
+spells it as the keyword; the CLI spells it as its flag (:meth:`~AnonymizerError.render`).
 """
 
 from __future__ import annotations
 
+OPTION = "{option}"
+
 
 class AnonymizerError(Exception):
     """Base class: a failure while running (exit code 1)."""
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.template = message
+        self.option = option
+
+    def render(self, option_name: str) -> str:
+        """The message with the setting spelt ``option_name`` (the CLI passes its flag)."""
+        return self.template.replace(OPTION, option_name)
+
+    def __str__(self) -> str:
+        return self.template if self.option is None else self.render(f"`{self.option}`")
 
 
 class UsageError(AnonymizerError):
@@ -24,3 +42,35 @@ class InputError(UsageError):
 
 class DetectionError(AnonymizerError):
     """A detector failed; the record is not written (fail closed)."""
+
+
+class OutputError(AnonymizerError):
+    """An output cannot be written (disk full, I/O error); the message names the target.
+
+    ``target`` is the path, or ``"-"`` for stdout; ``errno`` the OS error number.
+    """
+
+    def __init__(self, message: str, *, target: str = "", errno: int | None = None) -> None:
+        super().__init__(message)
+        self.target = target
+        self.errno = errno
+
+
+class OutputClosedError(OutputError):
+    """The reader of a pipe or FIFO closed it early (``anonymize ... | head``).
+
+    The output is incomplete, so an audit log is not committed either; the CLI ends
+    quietly, as a Unix filter does on ``SIGPIPE``.
+    """
+
+
+class Interrupted(BaseException):
+    """A signal asked the run to stop (see :func:`anonymizer.io.atomic.raise_on_signals`).
+
+    A ``BaseException`` so that ``except Exception`` (fail-closed wrappers) lets it
+    through and every with-block unwinds, removing its temporary files.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

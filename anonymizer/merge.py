@@ -8,19 +8,11 @@ record and returns a left-to-right list of non-overlapping spans.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
-from anonymizer.span import Span
+from anonymizer.span import Rank, Span
 
 Strategy = Callable[[Iterable[Span]], list[Span]]
-
-
-def _source_rank(span: Span) -> int:
-    """0 the user's deny list, 1 a rule, 2 the tagger, 3 name lists and propagation."""
-    if span.detector == "rule:deny":
-        return 0
-    if span.detector == "rule:propagation" or span.detector.startswith("gazetteer:"):
-        return 3
-    return 1 if span.detector.startswith("rule:") else 2
 
 
 def strength(span: Span) -> tuple[int, int, int, float, int]:
@@ -29,12 +21,11 @@ def strength(span: Span) -> tuple[int, int, int, float, int]:
     1. the user's deny list, then any span its rule's validator accepted (a valid
        personnummer beats a tagger's guess at "19800101-1234", whatever the lengths);
     2. the longer span ("Storgatan 12 B" over "Storgatan");
-    3. rule over tagger over name lists and propagation;
+    3. the detector's rank: rule over tagger over name lists and propagation (:class:`Rank`);
     4. the higher score; finally the earlier start, for determinism.
     """
-    rank = _source_rank(span)
-    validated = 0 if rank == 0 or span.valid is True else 1
-    return (validated, -len(span), rank, -span.score, span.start)
+    validated = 0 if span.rank is Rank.DENY or span.valid is True else 1
+    return (validated, -len(span), int(span.rank), -span.score, span.start)
 
 
 def longest_wins(spans: Iterable[Span]) -> list[Span]:
@@ -53,7 +44,7 @@ def union(spans: Iterable[Span]) -> list[Span]:
     """Fuse overlapping spans into one covering span (the default: it fails closed).
 
     Nothing any detector claimed stays visible. The fused span takes label,
-    score, detector and validity from its strongest part (:func:`strength`).
+    score, detector, validity and rank from its strongest part (:func:`strength`).
     """
     groups: list[list[Span]] = []
     for span in sorted(spans):
@@ -65,7 +56,7 @@ def union(spans: Iterable[Span]) -> list[Span]:
     for group in groups:
         lead = min(group, key=strength)
         end = max(part.end for part in group)
-        merged.append(Span(group[0].start, end, lead.label, lead.score, lead.detector, lead.valid))
+        merged.append(replace(lead, start=group[0].start, end=end))
     return merged
 
 

@@ -19,16 +19,23 @@ from anonymizer.detectors.lists import drop_allowed
 from anonymizer.errors import DetectionError, UsageError
 from anonymizer.io import Reader, Writer
 from anonymizer.merge import STRATEGIES, Strategy
+from anonymizer.operators.registry import check_operators
 from anonymizer.propagate import Mentions, find_mentions, learn, trim_genitives
 from anonymizer.replace import Numbering, Replacer
 from anonymizer.span import Redaction, Span
 
 DEFAULT_MODEL = "sv-ner-int8.pt"
+DEFAULT_RUNTIME = "sv-ner-int8.rt.pt"
 
 
 def default_model_path() -> Path:
     """The int8 model shipped as package data (``models/`` in the repository)."""
     return shipped_file("models", DEFAULT_MODEL)
+
+
+def default_runtime_path() -> Path:
+    """The same model as a weights-only runtime file: what :meth:`Anonymizer.load` runs."""
+    return shipped_file("models", DEFAULT_RUNTIME)
 
 
 class Anonymizer:
@@ -74,16 +81,21 @@ class Anonymizer:
         model_path: Path | None = None,
         batch_size: int | None = None,
         key: bytes | None = None,
+        preset: str | None = None,
     ) -> Anonymizer:
-        """The shipped model and rules, with ``config`` and the keyword options laid over them."""
+        """The shipped model and rules, with ``preset`` (``rules/presets/NAME.toml``),
+        ``config`` and the keyword options laid over them."""
         from anonymizer.detectors.gazetteer import GazetteerDetector
         from anonymizer.detectors.lists import DenyListDetector
-        from anonymizer.detectors.ner import NerDetector, load_model
+        from anonymizer.detectors.ner import NerDetector, load_tagger
         from anonymizer.detectors.patterns import PatternDetector
         from anonymizer.detectors.time import TimeDetector
 
         if not isinstance(config, Config):
-            config = load_config(config)
+            config = load_config(config, preset=preset)
+        elif preset is not None:
+            raise UsageError("a preset is laid over the shipped files: pass a config path, not a Config")
+        check_operators(config)  # a bad [operators.LABEL] table fails before the model loads
         if entities is not None:
             config = config.with_entities(frozenset(label.strip().upper() for label in entities))
         detectors: list[Detector] = []
@@ -98,9 +110,13 @@ class Anonymizer:
             return cls(config=config, detectors=detectors, model_sha256=None, key=key)
         if config.gazetteers:
             detectors.append(GazetteerDetector(score=config.gazetteer_score))
+        if config.unknown_words:
+            from anonymizer.detectors.unknown import UnknownWordDetector
+
+            detectors.append(UnknownWordDetector.load(score=config.unknown_words_score))
         if model_path is None:
-            model_path = default_model_path() if config.model_path == "default" else Path(config.model_path)
-        model = load_model(model_path)
+            model_path = default_runtime_path() if config.model_path == "default" else Path(config.model_path)
+        model = load_tagger(model_path)
         detectors.insert(
             0, NerDetector(model, batch_size=batch_size or config.batch_size, labels=config.model_labels)
         )

@@ -15,20 +15,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from anonymizer.span import Span
+from anonymizer.lexicon import load_lexicon
+from anonymizer.span import Rank, Span
 
 PROPAGATED_LABELS = frozenset({"PER", "LOC", "ORG"})
 DETECTOR = "rule:propagation"
+RANK = Rank.LIST  # with the name lists: below the tagger and the rules
 SCORE_FACTOR = 0.9
 
 # Words the tagger sometimes includes in a person span that are not names themselves.
-NOT_NAME_PARTS = frozenset(
-    """
-    hej hejsan hallå kära käre bästa tack hälsningar mvh dr doktor herr fru fröken prof professor
-    patienten patient sjuksköterska syster överläkare läkare advokat kommissarie pastor kyrkoherde
-    statsminister minister ministern landshövding vd ordförande talman riksdagsledamot st
-    """.split()  # noqa: SIM905
-)
+NOT_NAME_PARTS = load_lexicon().not_name_parts
 
 
 _WORD = re.compile(r"\w+(?:[-:'\u2019]\w+)*")
@@ -98,7 +94,7 @@ def find_mentions(text: str, spans: Sequence[Span], mentions: Mentions) -> list[
             continue
         count, start, end, (label, score, _) = hit
         if not any(s.start < end and start < s.end for s in spans):
-            found.append(Span(start, end, label, round(score * SCORE_FACTOR, 4), DETECTOR))
+            found.append(Span(start, end, label, round(score * SCORE_FACTOR, 4), DETECTOR, rank=RANK))
         index += count
     return found
 

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Rank(IntEnum):
+    """The kind of detector that found a span; lower is stronger (``merge.strength``).
+
+    Each detector declares its own, so a new one chooses where it stands.
+    """
+
+    DENY = 0  # the user's deny list
+    RULE = 1  # identifier and time rules
+    MODEL = 2  # the tagger
+    LIST = 3  # name lists and mention propagation
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -10,9 +23,10 @@ class Span:
     """A detected entity: ``text[start:end]`` of the ORIGINAL record.
 
     ``detector`` is ``"ner"`` for the tagger, ``"rule:<name>"`` for rules and
-    ``"gazetteer:<name>"`` for name lists. ``valid`` is the verdict of the rule's
-    validator (a checksum such as Luhn or mod 97, a calendar date, a digit count)
-    and ``None`` where no validator applies.
+    ``"gazetteer:<name>"`` for name lists: a name for the audit log, never compared.
+    ``rank`` (keyword-only, required) is the detector's :class:`Rank`. ``valid``
+    is the verdict of the rule's validator (a checksum such as Luhn or mod 97, a
+    calendar date, a digit count) and ``None`` where no validator applies.
     Ordering is by position first, so ``sorted(spans)`` reads left to right.
     """
 
@@ -22,6 +36,7 @@ class Span:
     score: float = 1.0
     detector: str = "ner"
     valid: bool | None = None
+    rank: Rank = field(kw_only=True)
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end:

@@ -11,65 +11,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# Abbreviations that end in a full stop but rarely end a sentence.
-ABBREVIATIONS = frozenset(
-    [
-        "kl",
-        "nr",
-        "dr",
-        "prof",
-        "doc",
-        "fr",
-        "fru",
-        "hr",
-        "herr",
-        "ca",
-        "jfr",
-        "resp",
-        "tel",
-        "sid",
-        "kap",
-        "fig",
-        "bil",
-        "st",
-        "mfl",
-        "mm",
-        "etc",
-        "osv",
-        "tr",
-        "proc",
-        "milj",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "okt",
-        "nov",
-        "dec",
-        "tis",
-        "ons",
-        "tors",
-        "fre",
-        "lör",
-        "sön",
-        "vd",
-        "ordf",
-        "sekr",
-        "ex",
-        "dvs",
-        "bl",
-        "tex",
-        "pga",
-        "fd",
-        "bla",
-        "obs",
-    ]
-)
+from anonymizer.lexicon import load_lexicon
+
+# Abbreviations that end in a full stop but rarely end a sentence (rules/lexicon/sv.toml).
+_LEXICON = load_lexicon()
+ABBREVIATIONS = _LEXICON.abbreviations.union(_LEXICON.month_abbreviations, _LEXICON.weekday_abbreviations)
 
 _TOKEN = re.compile(
     r"""

@@ -1,7 +1,18 @@
-"""Checksum and format validators for identifier rules (pure functions, no package imports).
+"""Checksum and format validators for identifier rules (pure functions, nothing from the package).
 
 A rule in ``rules/recognizers.toml`` names its validator; the registry at the end
 of this module maps those names to functions ``str -> bool``.
+
+Where python-stdnum covers an identifier its check is used: the Luhn algorithm
+(``stdnum.luhn``), organisationsnummer (``stdnum.se.orgnr``), Swedish VAT numbers
+(``stdnum.se.vat``) and IBAN (``stdnum.iban``, with each country's BBAN layout and,
+for some countries, national check digits). Our own code remains where stdnum has
+nothing or does something else: personnummer (``stdnum.se.personnummer`` knows no
+samordningsnummer, takes the century from today's date and accepts any century in
+the 12-digit form), bankgiro, plusgiro, phone numbers, bank account numbers and IP
+addresses (the stdlib ``ipaddress``). Every validator first reduces the matched text
+to ASCII digits itself (:func:`digits_only`), so any separator the patterns allow
+is accepted.
 """
 
 from __future__ import annotations
@@ -11,18 +22,21 @@ import ipaddress
 import re
 from collections.abc import Callable
 
+from stdnum import iban as stdnum_iban
+from stdnum import luhn as stdnum_luhn
+from stdnum.iso7064 import mod_97_10
+from stdnum.se import orgnr as stdnum_orgnr
+from stdnum.se import vat as stdnum_vat
+
 
 def luhn_check_digit(digits: str) -> int:
     """The Luhn (mod 10) digit that completes ``digits``; Swedish numbers use it on 9 digits."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return (10 - total % 10) % 10
+    return int(stdnum_luhn.calc_check_digit(digits))
 
 
 def luhn_valid(digits: str) -> bool:
-    return len(digits) > 1 and digits.isdigit() and luhn_check_digit(digits[:-1]) == int(digits[-1])
+    """At least two ASCII digits, the last one the Luhn digit of the others."""
+    return len(digits) > 1 and digits.isascii() and digits.isdigit() and stdnum_luhn.is_valid(digits)
 
 
 # --- identifier validators: each takes the matched text and strips separators itself ---
@@ -74,52 +88,34 @@ def _personnummer_date(text: str) -> bool:
 
 
 def organisationsnummer(text: str) -> bool:
-    """Organisationsnummer: 10 digits (or 12 with the prefix "16"), third digit >= 2, Luhn."""
+    """Organisationsnummer: 10 digits (or 12 with the prefix "16"), third digit >= 2, Luhn.
+
+    ``stdnum.se.orgnr`` checks the 10 digits; the "16" prefix and the third digit
+    (1 would be a personnummer) are checked here.
+    """
     number = digits_only(text)
     if len(number) == 12 and number.startswith("16"):
         number = number[2:]
-    return len(number) == 10 and number[2] >= "2" and luhn_valid(number)
+    return len(number) == 10 and number[2] >= "2" and stdnum_orgnr.is_valid(number)
 
 
 def vat_se(text: str) -> bool:
     """Swedish VAT number: "SE", 10 digits passing Luhn (an organisationsnummer or personnummer), "01"."""
     number = digits_only(text)
-    return (
-        text.strip()[:2].upper() == "SE"
-        and len(number) == 12
-        and number.endswith("01")
-        and luhn_valid(number[:10])
-    )
-
-
-# IBAN length per country: the Nordic and EU/EEA countries plus a few common others.
-IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22,
-    "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GI": 23,
-    "GL": 18, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21,
-    "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28,
-    "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TR": 26, "UA": 29,
-}  # fmt: skip
+    # stdnum.se.vat takes the number without "SE" too: the prefix is required here.
+    return text.strip()[:2].upper() == "SE" and len(number) == 12 and stdnum_vat.is_valid("SE" + number)
 
 
 def iban(text: str) -> bool:
-    """IBAN: known country, that country's length, and the mod-97 remainder 1 (ISO 13616)."""
-    compact = "".join(text.split()).upper()
-    if not compact.isascii() or not compact.isalnum() or IBAN_LENGTHS.get(compact[:2]) != len(compact):
-        return False
-    if not compact[2:4].isdigit():
-        return False
-    return _iban_remainder(compact[4:] + compact[:4]) == 1
+    """IBAN (ISO 13616) by ``stdnum.iban``: a registered country, its length and BBAN layout,
+    the mod-97 check and, where stdnum has them, national check digits (BE, ES, ME, NO)."""
+    compact = "".join(text.split())
+    return compact.isascii() and compact.isalnum() and stdnum_iban.is_valid(compact)
 
 
 def iban_check_digits(country: str, bban: str) -> str:
     """The two check digits that make ``country + digits + bban`` a valid IBAN."""
-    return f"{98 - _iban_remainder(bban + country + '00'):02d}"
-
-
-def _iban_remainder(rearranged: str) -> int:
-    """ISO 13616: letters as 10-35, the whole as one number, modulo 97."""
-    return int("".join(str(int(char, 36)) for char in rearranged)) % 97
+    return str(mod_97_10.calc_check_digits(bban + country))
 
 
 def bankgiro(text: str) -> bool:

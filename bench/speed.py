@@ -157,6 +157,8 @@ def reference_tagger(tagger: Any, *, hidden_size: int) -> Any:
     from flair.embeddings import FlairEmbeddings, StackedEmbeddings
     from flair.models import LanguageModel, SequenceTagger
 
+    from anonymizer.model import FLAIR_EMBEDDING_NAMES
+
     own = list(tagger.embeddings.embeddings)
     # Flair's stock "chars" dictionary downloads; take the model's own instead.
     dictionaries = [e.lm.dictionary for e in own if isinstance(e, FlairEmbeddings)]
@@ -167,7 +169,10 @@ def reference_tagger(tagger: Any, *, hidden_size: int) -> Any:
             LanguageModel(dictionary, forward, hidden_size=hidden_size, nlayers=1, has_decoder=False),
             name=name,
         )
-        for forward, name in ((True, "c-flair-forward"), (False, "d-flair-backward"))
+        for forward, name in (
+            (True, FLAIR_EMBEDDING_NAMES["flair_forward"]),
+            (False, FLAIR_EMBEDDING_NAMES["flair_backward"]),
+        )
     ]
     return SequenceTagger(
         hidden_size=tagger.hidden_size,
@@ -179,7 +184,7 @@ def reference_tagger(tagger: Any, *, hidden_size: int) -> Any:
 
 
 def load(name: str, path: Path) -> tuple[ModelResult, Any]:
-    from anonymizer.detectors.ner import load_model
+    from anonymizer.model import load_model
 
     seconds, model = timed(lambda: load_model(path))
     return ModelResult(name, path, path.stat().st_size, model.quantized, seconds), model
@@ -191,9 +196,10 @@ def main() -> None:
     import flair.models  # noqa: F401
     import torch
 
-    import anonymizer.detectors.chars  # noqa: F401
-    from anonymizer.detectors.ner import NerDetector, save_quantized
-    from anonymizer.evaluate import read_conll, score, spans_from_tags
+    import anonymizer.model.chars  # noqa: F401
+    from anonymizer.detectors.ner import NerDetector
+    from anonymizer.evaluation.evaluate import read_conll, score, spans_from_tags
+    from anonymizer.model import save_quantized
 
     torch.set_num_threads(args.threads)
     corpus = list(read_conll(args.corpus))[: args.limit_sentences]
@@ -209,7 +215,7 @@ def main() -> None:
             loaded.append(load("fp32", args.fp32))
         int8_path = args.int8
         if args.quantize:
-            from anonymizer.quantization import quantize_tagger
+            from anonymizer.model import quantize_tagger
 
             int8_path = Path(tmp) / "quantized.pt"
             save_quantized(quantize_tagger(loaded[0][1].tagger), int8_path)
@@ -231,7 +237,7 @@ def main() -> None:
         detectors = [(result, NerDetector(model, batch_size=args.batch_size)) for result, model in loaded]
         reference_result = None
         if args.reference_lm_hidden:
-            from anonymizer.detectors.ner import LoadedModel
+            from anonymizer.model import LoadedModel
 
             fp32_result, fp32_model = loaded[0]
             reference = reference_tagger(fp32_model.tagger, hidden_size=args.reference_lm_hidden)

@@ -1,9 +1,32 @@
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from anonymizer.pipeline import Anonymizer
+from anonymizer.model import loading
+from anonymizer.pipeline import Anonymizer, default_model_path
 from support import FakeDetector, make_config
+
+
+@pytest.fixture(autouse=True)
+def shipped_model_only_when_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that loads the shipped model must be marked ``shipped_model``, so that
+    ``pytest -m "not shipped_model"`` is the fast run. Loads in this process are
+    caught here (cached ones too); a test that starts a subprocess is marked by hand."""
+    if request.node.get_closest_marker("shipped_model") is not None:
+        return
+    shipped, load = default_model_path().resolve(), loading._load_model
+
+    def refuse_shipped(path: Path, mtime_ns: int) -> Any:
+        if path == shipped:
+            raise AssertionError(
+                f"{request.node.nodeid} loads {shipped.name}: mark it @pytest.mark.shipped_model"
+            )
+        return load(path, mtime_ns)
+
+    monkeypatch.setattr(loading, "_load_model", refuse_shipped)
 
 
 @pytest.fixture

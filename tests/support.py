@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from anonymizer.config import Config, OperatorSpec
-from anonymizer.span import Span
+from anonymizer.span import Rank, Span
 
 
 def flair_dictionary(items: Iterable[str], *, unknown: bool) -> Any:
@@ -24,6 +24,7 @@ class FakeDetector:
     """Tags every capitalised word found in ``names`` with its label (no model)."""
 
     name = "fake"
+    rank = Rank.MODEL  # stands in for the tagger
 
     def __init__(self, names: dict[str, str]) -> None:
         self.names = names
@@ -34,7 +35,7 @@ class FakeDetector:
         self.calls.append(len(texts))
         return [
             [
-                Span(m.start(), m.end(), self.names[m.group()], 0.99, "ner")
+                Span(m.start(), m.end(), self.names[m.group()], 0.99, "ner", rank=Rank.MODEL)
                 for m in re.finditer(r"\w+", text)
                 if m.group() in self.names
             ]
@@ -47,13 +48,13 @@ def spans_of(text: str, *words: tuple[str, str]) -> list[Span]:
     found, cursor = [], 0
     for word, label in words:
         start = text.index(word, cursor)
-        found.append(Span(start, start + len(word), label))
+        found.append(Span(start, start + len(word), label, rank=Rank.MODEL))
         cursor = start + len(word)
     return found
 
 
 def make_config(**operators: OperatorSpec) -> Config:
-    table = {"DEFAULT": OperatorSpec("placeholder", "[{label}_{n}]"), **operators}
+    table = {"DEFAULT": OperatorSpec("placeholder", {"template": "[{label}_{n}]"}), **operators}
     return Config(entities=frozenset({"PER", "LOC", "ORG", "TME"}), operators=table)
 
 

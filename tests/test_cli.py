@@ -70,6 +70,7 @@ def check_audit_against(
     return records
 
 
+@pytest.mark.shipped_model
 def test_csv_round_trip_keeps_rows_columns_and_redacts(tmp_path: Path) -> None:
     out, audit = tmp_path / "out.csv", tmp_path / "audit.jsonl"
     result = run(SAMPLES / "notes.csv", "--column", "text", "-o", out, "--audit", audit, "--audit-key", KEY)
@@ -94,6 +95,7 @@ def test_csv_round_trip_keeps_rows_columns_and_redacts(tmp_path: Path) -> None:
     assert all(r["source"] == str(SAMPLES / "notes.csv") for r in records)
 
 
+@pytest.mark.shipped_model
 def test_parquet_keeps_schema_types_nulls_and_order(tmp_path: Path) -> None:
     out = tmp_path / "out.parquet"
     result = run(SAMPLES / "notes.parquet", "--column", "text", "-o", out)
@@ -107,6 +109,7 @@ def test_parquet_keeps_schema_types_nulls_and_order(tmp_path: Path) -> None:
     assert "Lars Svensson" not in texts[0] and texts[2] == before.column("text")[2].as_py()
 
 
+@pytest.mark.shipped_model
 def test_jsonl_keeps_keys_and_values(tmp_path: Path) -> None:
     out, audit = tmp_path / "out.jsonl", tmp_path / "audit.jsonl"
     result = run(SAMPLES / "notes.jsonl", "--column", "text", "-o", out, "--audit", audit, "--audit-key", KEY)
@@ -121,6 +124,7 @@ def test_jsonl_keeps_keys_and_values(tmp_path: Path) -> None:
     check_audit_against(values, redacted, audit, rows=len(before))
 
 
+@pytest.mark.shipped_model
 def test_text_file_numbers_placeholders_across_paragraphs(tmp_path: Path) -> None:
     out, audit = tmp_path / "letter.redacted.txt", tmp_path / "audit.jsonl"
     result = run(SAMPLES / "letter.txt", "-o", out, "--audit", audit, "--audit-key", KEY)
@@ -146,6 +150,7 @@ def test_text_file_numbers_placeholders_across_paragraphs(tmp_path: Path) -> Non
     check_audit_against(values, redacted_values, audit, rows=len(paragraphs))
 
 
+@pytest.mark.shipped_model
 def test_stdin_to_stdout_as_a_subprocess() -> None:
     letter = (SAMPLES / "letter.txt").read_bytes()
     done = subprocess.run(
@@ -162,6 +167,7 @@ def test_stdin_to_stdout_as_a_subprocess() -> None:
     assert "anonymize:" in done.stderr.decode()  # the summary goes to stderr, never stdout
 
 
+@pytest.mark.shipped_model
 def test_stdin_csv_needs_format_and_works_with_it() -> None:
     data = (SAMPLES / "notes.csv").read_bytes()
     done = subprocess.run(
@@ -183,6 +189,7 @@ def test_entities_option_limits_what_is_replaced(tmp_path: Path) -> None:
     assert "Erik Johansson" in redacted and "[TME]" in redacted and "[PER_" not in redacted
 
 
+@pytest.mark.shipped_model
 def test_config_file_changes_operators(tmp_path: Path) -> None:
     config = tmp_path / "mask.toml"
     config.write_text('[operators.PER]\noperator = "mask"\n', encoding="utf-8")
@@ -192,6 +199,7 @@ def test_config_file_changes_operators(tmp_path: Path) -> None:
     assert "Karin Berg" not in redacted and "**********" in redacted
 
 
+@pytest.mark.shipped_model
 def test_audit_include_text_is_explicit(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
     result = run(SAMPLES / "letter.txt", "-o", tmp_path / "o.txt", "--audit", audit, "--audit-include-text")
@@ -201,6 +209,7 @@ def test_audit_include_text_is_explicit(tmp_path: Path) -> None:
     assert all(r["text"] in original for r in records)
 
 
+@pytest.mark.shipped_model
 def test_audit_never_holds_removed_text_by_default(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
     assert run(SAMPLES / "letter.txt", "-o", tmp_path / "o.txt", "--audit", audit).exit_code == 0
@@ -235,7 +244,7 @@ def test_identifiers_are_redacted_without_loading_the_tagger(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     ("preset", "tagger_loaded"),
-    [(None, False), ("time-rules-and-model.toml", True)],
+    [(None, False), pytest.param("time-rules-and-model.toml", True, marks=pytest.mark.shipped_model)],
     ids=["default", "preset"],
 )
 def test_model_labels_decide_whether_time_loads_the_tagger(
@@ -273,6 +282,7 @@ def pseudonymize(tmp_path: Path, name: str, *options: str, env: dict[str, str] |
     )
 
 
+@pytest.mark.shipped_model
 def test_pseudonyms_are_stable_under_one_key_and_differ_under_another(tmp_path: Path) -> None:
     key, other = tmp_path / "key", tmp_path / "other"
     key.write_text("a" * 32 + "\n", encoding="utf-8")
@@ -292,6 +302,7 @@ def test_pseudonyms_are_stable_under_one_key_and_differ_under_another(tmp_path: 
     assert from_env.exit_code == 0 and (tmp_path / "4.csv").read_text(encoding="utf-8") == first
 
 
+@pytest.mark.shipped_model
 def test_keyed_operators_without_a_key_warn_and_short_keys_are_refused(tmp_path: Path) -> None:
     result = pseudonymize(tmp_path, "o.csv", env={"ANONYMIZE_KEY": ""})
     assert result.exit_code == 0 and "random key for this run only" in result.stderr
@@ -310,6 +321,7 @@ def assert_usage_error(result: Result, *fragments: str) -> None:
         assert fragment in result.output
 
 
+@pytest.mark.shipped_model
 def test_missing_column_lists_existing_columns(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     result = run(SAMPLES / "notes.csv", "--column", "txt", "-o", out)
@@ -336,12 +348,14 @@ def test_audit_path_equal_to_input_is_refused(tmp_path: Path) -> None:
     assert data.read_bytes() == (SAMPLES / "letter.txt").read_bytes()
 
 
+@pytest.mark.shipped_model
 def test_unwritable_output_directory_exits_with_a_message(tmp_path: Path) -> None:
     result = run(SAMPLES / "letter.txt", "-o", tmp_path / "missing" / "o.txt")
     assert result.exit_code in (1, 2) and "missing" in result.output
     assert not (tmp_path / "missing").exists()
 
 
+@pytest.mark.shipped_model
 def test_undecodable_input_names_file_row_and_encoding(tmp_path: Path) -> None:
     bad = tmp_path / "latin1.csv"
     bad.write_bytes("id,text\n1,Hej\n2,Åsa bor i Växjö\n".encode("latin-1"))
@@ -356,6 +370,7 @@ def test_undecodable_input_names_file_row_and_encoding(tmp_path: Path) -> None:
     assert ok.exit_code == 0 and out.exists()
 
 
+@pytest.mark.shipped_model
 def test_unknown_option_and_entity_are_usage_errors(tmp_path: Path) -> None:
     assert run(SAMPLES / "letter.txt", "--colour").exit_code == 2
     assert_usage_error(run(SAMPLES / "letter.txt", "--entities", "PER,FOO"), "FOO", "known")
@@ -374,6 +389,7 @@ def test_missing_input_and_unknown_extension(tmp_path: Path) -> None:
     assert_usage_error(run(odd), "--format")
 
 
+@pytest.mark.shipped_model
 def test_detection_failure_exits_1_and_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -396,6 +412,7 @@ def test_detection_failure_exits_1_and_leaves_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.shipped_model
 def test_quiet_prints_nothing_to_stderr(tmp_path: Path) -> None:
     done = subprocess.run(
         [
@@ -422,6 +439,7 @@ def test_readme_documents_every_option() -> None:
     assert not missing, f"README lacks {missing}"
 
 
+@pytest.mark.shipped_model
 def test_output_file_mode_is_not_private_by_accident(tmp_path: Path) -> None:
     out = tmp_path / "o.txt"
     assert run(SAMPLES / "letter.txt", "-o", out, "-q").exit_code == 0

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from anonymizer.config import default_config_path, load_config
 from anonymizer.errors import ConfigError
+from anonymizer.operators.registry import check_operators
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -18,8 +20,9 @@ def test_shipped_defaults() -> None:
     config = load_config()
     assert {"PER", "LOC", "ORG", "TME", "PNR", "EMAIL"} <= config.entities
     assert "MISC" not in config.entities
-    assert config.operator_for("PER").template == "[{label}_{n}]"
-    assert config.operator_for("TME").template == "[{label}]"
+    assert config.operator_for("PER").params == {"template": "[{label}_{n}]"}
+    assert config.operator_for("TME").params == {"template": "[{label}]"}
+    check_operators(config)
     assert default_config_path().name == "default.toml"
 
 
@@ -38,7 +41,7 @@ def test_override_is_laid_over_defaults(tmp_path: Path) -> None:
         (
             '[operators.PER]\noperator = "shred"\n',
             "operators.PER.operator",
-            "placeholder, pseudonym, surrogate, mask, hash, remove, keep",
+            "hash, keep, mask, placeholder, pseudonym, remove, surrogate",
         ),
         (
             '[operators.PER]\noperator = "placeholder"\ntemplate = "[{name}]"\n',
@@ -87,6 +90,10 @@ def test_override_is_laid_over_defaults(tmp_path: Path) -> None:
         ),
         ('[operators.PER]\noperator = "hash"\nlength = 2\n', "operators.PER.length", "4 to 64"),
         ('[operators.PER]\noperator = "keep"\ntemplate = "x"\n', "operators.PER.template", "no template"),
+        ('[operators.PER]\ntemplate = "x"\n', "operators.PER.operator", "missing"),
+        ("[operators.PER]\noperator = 1\n", "operators.PER.operator", "must be str"),
+        ('[operators.PER]\noperator = "pseudonym"\nlength = true\n', "operators.PER.length", "4 to 64"),
+        ('[operators.PER]\noperator = "placeholder"\ntemplate = 5\n', "operators.PER.template", "a string"),
         ('[lists.allow]\nper = ["x"]\n', "lists.allow.per", "not a label"),
         ("[lists.deny]\nPER = [1]\n", "lists.deny.PER", "non-empty strings"),
         ('[lists.deny]\nPER = [" "]\n', "lists.deny.PER", "non-empty strings"),
@@ -99,9 +106,10 @@ def test_override_is_laid_over_defaults(tmp_path: Path) -> None:
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, body: str, key: str, hint: str) -> None:
+    """Operator tables are checked by the operator registry, as ``Anonymizer.load`` does."""
     path = write(tmp_path, body)
     with pytest.raises(ConfigError) as error:
-        load_config(path)
+        check_operators(load_config(path))
     message = str(error.value)
     assert str(path) in message
     assert f"'{key}'" in message
@@ -130,3 +138,21 @@ def test_shipped_rules_cover_the_identifier_labels() -> None:
 def test_a_recognizer_can_be_switched_off(tmp_path: Path) -> None:
     path = write(tmp_path, "[recognizers.email]\nenabled = false\n")
     assert "email" not in {spec.name for spec in load_config(path).recognizers}
+
+
+def test_an_error_in_an_operator_table_names_the_file_that_set_the_key(tmp_path: Path) -> None:
+    """The shipped file sets TME's operator and template, the user's file its length."""
+    path = write(tmp_path, "[operators.TME]\nlength = 3\n")
+    with pytest.raises(ConfigError) as error:
+        check_operators(load_config(path))
+    assert str(error.value).startswith(f"{path}: key 'operators.TME.length': ")
+
+
+def test_list_terms_are_compared_in_one_normal_form(tmp_path: Path) -> None:
+    """NFKC, folded, spacing collapsed: an NFD deny term clashes with its NFC allow term."""
+    nfd = unicodedata.normalize("NFD", "FÖRSÄKRINGS  KASSAN")
+    path = write(tmp_path, f'[lists.allow]\nORG = ["{nfd}"]\n')
+    assert load_config(path).allow == {"ORG": frozenset({"försäkrings kassan"})}
+    path = write(tmp_path, f'[lists.allow]\nORG = ["Försäkrings kassan"]\n[lists.deny]\nORG = ["{nfd}"]\n')
+    with pytest.raises(ConfigError, match=r"also in lists\.allow\.ORG"):
+        load_config(path)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -8,18 +10,24 @@ from click.testing import CliRunner
 
 from anonymizer.cli.tools import tools
 from anonymizer.errors import InputError
-from anonymizer.evaluate import (
+from anonymizer.evaluation.evaluate import (
+    DOCUMENTS_PER_BATCH,
     LeakedSpan,
+    TaggedSentence,
     covered_ranges,
     document_predictions,
+    evaluate_documents,
+    evaluate_tokens,
     leaks,
     read_conll,
+    removed_spans,
     score,
     score_documents,
     spans_from_tags,
     to_bio,
 )
-from anonymizer.gold import GoldDocument, parse_markup, write_jsonl
+from anonymizer.evaluation.gold import GoldDocument, parse_markup, write_jsonl
+from anonymizer.span import Rank, Redaction, Replacement, Span
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -69,6 +77,7 @@ def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
         list(read_conll(path))
 
 
+@pytest.mark.shipped_model
 def test_evaluate_command_prints_json_and_writes_predictions(tmp_path: Path) -> None:
     predictions = tmp_path / "pred.tsv"
     corpus = DATA / "talbanken_dev_sample.bio"
@@ -227,6 +236,7 @@ def test_evaluate_command_refuses_options_of_the_other_format(tmp_path: Path) ->
     assert result.exit_code == 2 and "bad.jsonl: line 1" in result.output
 
 
+@pytest.mark.shipped_model
 def test_evaluate_command_runs_the_shipped_pipeline_on_gold_documents(tmp_path: Path) -> None:
     result = CliRunner().invoke(tools, ["evaluate", str(_span_file(tmp_path)), "--labels", "PER,LOC,TME"])
     assert result.exit_code == 0, result.output
@@ -235,3 +245,99 @@ def test_evaluate_command_runs_the_shipped_pipeline_on_gold_documents(tmp_path: 
     assert set(report) >= {"PER", "LOC", "TME", "micro"}
     for label in ("PER", "LOC", "TME", "micro"):
         assert 0.0 <= report[label]["leak_rate"] <= 1.0 and 0.0 <= report[label]["f1"] <= 1.0
+
+
+# ---------------------------------------------------------------- the library functions, with fakes
+
+
+class FakeTagger:
+    """Tags every listed token as a one-token entity."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        self.labels = labels
+
+    def tag(self, token_lists: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str, float]]]:
+        return [
+            [(i, i, self.labels[token], 0.9) for i, token in enumerate(tokens) if token in self.labels]
+            for tokens in token_lists
+        ]
+
+
+def test_evaluate_tokens_scores_and_writes_predictions() -> None:
+    sentences = [
+        TaggedSentence(["Anna", "Lind", "bor", "i", "Umeå"], ["B-PER", "I-PER", "O", "O", "B-LOC"]),
+        TaggedSentence(["Hej", "Erik"], ["O", "B-PER"]),
+    ]
+    evaluation = evaluate_tokens(sentences, FakeTagger({"Anna": "PER", "Umeå": "LOC", "Erik": "PER"}))
+    assert evaluation.predicted_tags == (["B-PER", "O", "O", "O", "B-LOC"], ["O", "B-PER"])
+    assert evaluation.scores["LOC"]["f1"] == 1.0
+    assert evaluation.scores["PER"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    handle = io.StringIO()
+    evaluation.write_predictions(handle)
+    assert handle.getvalue().splitlines()[:2] == ["Anna\tB-PER\tB-PER", "Lind\tI-PER\tO"]
+
+
+class FakeRedactor:
+    """Replaces the first occurrence of each listed surface; labels in ``keep`` keep their text."""
+
+    def __init__(self, finds: dict[str, str], *, keep: frozenset[str] = frozenset()) -> None:
+        self.finds = finds
+        self.keep = keep
+        self.batches: list[int] = []
+
+    def redact(self, texts: Sequence[str]) -> list[Redaction]:
+        self.batches.append(len(texts))
+        redactions = []
+        for text in texts:
+            replacements = []
+            for surface, label in self.finds.items():
+                start = text.find(surface)
+                if start >= 0:
+                    span = Span(start, start + len(surface), label, rank=Rank.RULE)
+                    replacements.append(Replacement(span, surface if label in self.keep else f"[{label}]"))
+            replacements.sort(key=lambda r: r.span)
+            redactions.append(Redaction(len(text), "", tuple(replacements)))
+        return redactions
+
+
+def _documents(count: int) -> list[GoldDocument]:
+    return [
+        GoldDocument(
+            f"d{index}", "sms", *parse_markup("Ring [[Anna Lind|PER]] [[i morgon|TME]] i [[Umeå|LOC]]")
+        )
+        for index in range(count)
+    ]
+
+
+def test_a_span_kept_as_it_was_is_not_removed() -> None:
+    text = "Ring Anna i morgon"
+    [redaction] = FakeRedactor({"Anna": "PER", "i morgon": "TME"}, keep=frozenset({"TME"})).redact([text])
+    assert removed_spans(text, redaction) == [(5, 9, "PER")]
+
+
+def test_evaluate_documents_scores_leaks_and_kept_spans() -> None:
+    redactor = FakeRedactor({"Anna": "PER", "i morgon": "TME", "Umeå": "LOC"}, keep=frozenset({"LOC"}))
+    evaluation = evaluate_documents(_documents(3), redactor)
+    per, tme, loc = (evaluation.scores[label] for label in ("PER", "TME", "LOC"))
+    assert (per["recall"], per["false_positives"], per["leak_rate"]) == (0.0, 3, 1.0)  # "Anna" of "Anna Lind"
+    assert (tme["f1"], tme["leak_rate"]) == (1.0, 0.0)
+    assert (loc["recall"], loc["leaked"], loc["leak_rate"]) == (0.0, 3, 1.0)  # found, but kept: it leaks
+    assert evaluation.scores["micro"]["leak_rate"] == round(6 / 9, 4)
+    assert [span.label for span in evaluation.leaked] == ["PER", "LOC"] * 3
+    [record, *_] = evaluation.prediction_records()
+    assert record["id"] == "d0" and [p["text"] for p in record["predicted"]] == ["Anna", "i morgon"]
+    assert [s["text"] for s in record["leaked"]] == ["Anna Lind", "Umeå"]
+
+
+def test_evaluate_documents_is_the_same_in_any_batch_size() -> None:
+    documents = _documents(DOCUMENTS_PER_BATCH + 6)
+    finds = {"Anna Lind": "PER", "morgon": "TME"}
+    default = FakeRedactor(finds)
+    one_by_one = FakeRedactor(finds)
+    first = evaluate_documents(documents, default, labels=["PER", "TME"])
+    second = evaluate_documents(documents, one_by_one, labels=["PER", "TME"], batch_size=1)
+    assert default.batches == [DOCUMENTS_PER_BATCH, 6] and one_by_one.batches == [1] * len(documents)
+    assert first == second
+    assert set(first.scores) == {"PER", "TME", "micro"} and first.scores["TME"]["leak_rate"] == 1.0
+    with pytest.raises(ValueError, match="batch_size"):
+        evaluate_documents(documents, default, batch_size=0)

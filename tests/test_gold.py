@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from anonymizer.errors import InputError
-from anonymizer.gold import (
+from anonymizer.evaluation.gold import (
     GOLD_LABELS,
     GoldDocument,
     GoldSpan,

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
-from anonymizer.config import load_config
+import pytest
+
+from anonymizer.config import Config, load_config
 from anonymizer.detectors.lists import DenyListDetector, drop_allowed
 from anonymizer.pipeline import Anonymizer
-from anonymizer.span import Span
+from anonymizer.span import Rank, Span
 from support import FakeDetector, make_config
 
 
@@ -23,14 +26,49 @@ def test_deny_list_finds_whole_words_in_any_case_and_spacing() -> None:
 
 def test_allow_list_drops_only_its_label() -> None:
     text = "Region Skåne och Region Skåne"
-    spans = [Span(0, 12, "ORG"), Span(17, 29, "LOC")]
-    assert drop_allowed(text, spans, {"ORG": frozenset({"region skåne"})}) == [Span(17, 29, "LOC")]
+    spans = [Span(0, 12, "ORG", rank=Rank.MODEL), Span(17, 29, "LOC", rank=Rank.MODEL)]
+    assert drop_allowed(text, spans, {"ORG": frozenset({"region skåne"})}) == [spans[1]]
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def test_allow_list_matches_decomposed_text(tmp_path: Path) -> None:
+    """Regression: "Försäkringskassan" written in NFD (as macOS writes it) was redacted."""
+    allow = load(tmp_path, '[lists.allow]\nORG = ["Försäkringskassan"]\n').allow
+    for text in (nfd("Försäkringskassan"), "Försäkringskassan", nfd("FÖRSÄKRINGSKASSAN")):
+        assert drop_allowed(text, [Span(0, len(text), "ORG", rank=Rank.MODEL)], allow) == []
+    allow = load(tmp_path, f'[lists.allow]\nORG = ["{nfd("Försäkringskassan")}"]\n').allow
+    text = "Försäkringskassan"
+    assert drop_allowed(text, [Span(0, len(text), "ORG", rank=Rank.MODEL)], allow) == []
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "found"),
+    [
+        # Regression: a deny-listed name in NFD text was not redacted.
+        ("Åsa Öberg", nfd("Brev från Åsa Öberg i dag"), nfd("Åsa Öberg")),
+        (nfd("Åsa Öberg"), "Brev från ÅSA  ÖBERG i dag", "ÅSA  ÖBERG"),
+        ("Åsa Öberg", "Brev från \uff21\u030asa Öberg", "\uff21\u030asa Öberg"),  # full-width, NFKC
+        ("Straße", "in der STRASSE", "STRASSE"),  # case folding lengthens "ß"
+        ("Anne", nfd("Anné och Anne"), "Anne"),  # "e" + accent is another name
+    ],
+)
+def test_deny_list_matches_any_unicode_form(term: str, text: str, found: str) -> None:
+    spans = DenyListDetector({"PER": [term]}).detect([text])[0]
+    assert [text[s.start : s.end] for s in spans] == [found]
+    assert all(s.rank is Rank.DENY for s in spans)
+
+
+def load(tmp_path: Path, body: str) -> Config:
+    path = tmp_path / "lists.toml"
+    path.write_text(body, encoding="utf-8")
+    return load_config(path)
 
 
 def pipeline(tmp_path: Path, body: str) -> Anonymizer:
-    path = tmp_path / "lists.toml"
-    path.write_text(body, encoding="utf-8")
-    loaded = load_config(path)
+    loaded = load(tmp_path, body)
     config = replace(make_config(), allow=loaded.allow, deny=loaded.deny, entities=frozenset({"PER", "ORG"}))
     detectors = [FakeDetector({"Anna": "PER", "Skatteverket": "ORG"}), DenyListDetector(config.deny)]
     return Anonymizer(config=config, detectors=detectors)
@@ -48,3 +86,9 @@ def test_allowed_terms_are_not_propagated(tmp_path: Path) -> None:
     anonymizer = pipeline(tmp_path, '[lists.allow]\nPER = ["Anna"]\n')
     [result] = anonymizer.redact(["Anna ringde. Anna"])
     assert result.text == "Anna ringde. Anna"
+
+
+def test_nfd_lists_work_through_the_pipeline(tmp_path: Path) -> None:
+    anonymizer = pipeline(tmp_path, '[lists.allow]\nPER = ["Anna"]\n[lists.deny]\nORG = ["Skåne Energi"]\n')
+    [result] = anonymizer.redact([nfd("Anna skrev till Skåne Energi. Anna.")])
+    assert result.text == "Anna skrev till [ORG_1]. Anna."

@@ -4,14 +4,14 @@ import itertools
 
 import pytest
 
-from anonymizer.merge import STRATEGIES, longest_wins, union
-from anonymizer.span import Span
+from anonymizer.merge import STRATEGIES, longest_wins, strength, union
+from anonymizer.span import Rank, Span
 
-PER = Span(0, 9, "PER", 0.9, "ner")  # "Anna Lind"
-PER_SHORT = Span(0, 4, "PER", 0.99, "ner")  # "Anna"
-TME_RULE = Span(10, 20, "TME", 0.9, "rule:time")
-TME_NER = Span(10, 20, "MISC", 0.95, "ner")
-LOC_PART = Span(15, 25, "LOC", 0.8, "ner")
+PER = Span(0, 9, "PER", 0.9, "ner", rank=Rank.MODEL)  # "Anna Lind"
+PER_SHORT = Span(0, 4, "PER", 0.99, "ner", rank=Rank.MODEL)  # "Anna"
+TME_RULE = Span(10, 20, "TME", 0.9, "rule:time", rank=Rank.RULE)
+TME_NER = Span(10, 20, "MISC", 0.95, "ner", rank=Rank.MODEL)
+LOC_PART = Span(15, 25, "LOC", 0.8, "ner", rank=Rank.MODEL)
 
 
 @pytest.mark.parametrize(
@@ -38,14 +38,21 @@ def test_longest_wins(spans: list[Span], expected: list[Span]) -> None:
         ([PER_SHORT, PER], [PER]),
         ([TME_NER, TME_RULE], [TME_RULE]),
         # partial overlap: nothing either detector claimed stays visible
-        ([TME_RULE, LOC_PART], [Span(10, 25, "TME", 0.9, "rule:time")]),
+        ([TME_RULE, LOC_PART], [Span(10, 25, "TME", 0.9, "rule:time", rank=Rank.RULE)]),
         ([PER, TME_RULE], [PER, TME_RULE]),
         # touching spans stay apart (they do not overlap)
-        ([Span(0, 4, "PER"), Span(4, 8, "LOC")], [Span(0, 4, "PER"), Span(4, 8, "LOC")]),
+        (
+            [Span(0, 4, "PER", rank=Rank.MODEL), Span(4, 8, "LOC", rank=Rank.MODEL)],
+            [Span(0, 4, "PER", rank=Rank.MODEL), Span(4, 8, "LOC", rank=Rank.MODEL)],
+        ),
         # chains fuse transitively
         (
-            [Span(0, 5, "PER"), Span(3, 8, "LOC"), Span(7, 12, "ORG")],
-            [Span(0, 12, "PER")],
+            [
+                Span(0, 5, "PER", rank=Rank.MODEL),
+                Span(3, 8, "LOC", rank=Rank.MODEL),
+                Span(7, 12, "ORG", rank=Rank.MODEL),
+            ],
+            [Span(0, 12, "PER", rank=Rank.MODEL)],
         ),
     ],
 )
@@ -53,13 +60,13 @@ def test_union(spans: list[Span], expected: list[Span]) -> None:
     assert union(spans) == expected
 
 
-PNR_VALID = Span(20, 33, "PNR", 0.98, "rule:pnr", valid=True)  # "19800101-1234"
-PNR_INVALID = Span(20, 33, "PNR", 0.6, "rule:pnr", valid=False)
-NER_OVER_PNR = Span(15, 33, "ORG", 0.95, "ner")  # the tagger's longer guess
-DENY = Span(0, 4, "PER", 1.0, "rule:deny")
-GAZETTEER = Span(0, 9, "LOC", 0.7, "gazetteer:place")
-STREET_NER = Span(40, 49, "LOC", 0.9, "ner")  # "Storgatan"
-STREET_RULE = Span(40, 54, "ADDRESS", 0.9, "rule:address_street")  # "Storgatan 12 B"
+PNR_VALID = Span(20, 33, "PNR", 0.98, "rule:pnr", valid=True, rank=Rank.RULE)  # "19800101-1234"
+PNR_INVALID = Span(20, 33, "PNR", 0.6, "rule:pnr", valid=False, rank=Rank.RULE)
+NER_OVER_PNR = Span(15, 33, "ORG", 0.95, "ner", rank=Rank.MODEL)  # the tagger's longer guess
+DENY = Span(0, 4, "PER", 1.0, "rule:deny", rank=Rank.DENY)
+GAZETTEER = Span(0, 9, "LOC", 0.7, "gazetteer:place", rank=Rank.LIST)
+STREET_NER = Span(40, 49, "LOC", 0.9, "ner", rank=Rank.MODEL)  # "Storgatan"
+STREET_RULE = Span(40, 54, "ADDRESS", 0.9, "rule:address_street", rank=Rank.RULE)  # "Storgatan 12 B"
 
 
 @pytest.mark.parametrize(
@@ -76,12 +83,18 @@ STREET_RULE = Span(40, 54, "ADDRESS", 0.9, "rule:address_street")  # "Storgatan 
         # same length: rule > tagger > name lists and propagation
         ([GAZETTEER, PER], PER),
         (
-            [Span(0, 9, "PER", 0.99, "rule:propagation"), Span(0, 9, "LOC", 0.5, "ner")],
-            Span(0, 9, "LOC", 0.5, "ner"),
+            [
+                Span(0, 9, "PER", 0.99, "rule:propagation", rank=Rank.LIST),
+                Span(0, 9, "LOC", 0.5, "ner", rank=Rank.MODEL),
+            ],
+            Span(0, 9, "LOC", 0.5, "ner", rank=Rank.MODEL),
         ),
         ([TME_NER, TME_RULE], TME_RULE),
         # same source and length: the higher score
-        ([Span(0, 4, "PER", 0.6, "ner"), Span(0, 4, "LOC", 0.9, "ner")], Span(0, 4, "LOC", 0.9, "ner")),
+        (
+            [Span(0, 4, "PER", 0.6, "ner", rank=Rank.MODEL), Span(0, 4, "LOC", 0.9, "ner", rank=Rank.MODEL)],
+            Span(0, 4, "LOC", 0.9, "ner", rank=Rank.MODEL),
+        ),
     ],
 )
 def test_strength_decides_overlaps(spans: list[Span], winner: Span) -> None:
@@ -98,14 +111,19 @@ def test_strength_decides_overlaps(spans: list[Span], winner: Span) -> None:
 
 @pytest.mark.parametrize("strategy", STRATEGIES.values())
 def test_strategies_return_sorted_disjoint_spans(strategy: object) -> None:
-    spans = [Span(5, 9, "LOC"), Span(0, 6, "PER"), Span(20, 22, "ORG"), Span(8, 12, "TME")]
+    spans = [
+        Span(5, 9, "LOC", rank=Rank.MODEL),
+        Span(0, 6, "PER", rank=Rank.MODEL),
+        Span(20, 22, "ORG", rank=Rank.MODEL),
+        Span(8, 12, "TME", rank=Rank.MODEL),
+    ]
     merged = strategy(spans)  # type: ignore[operator]
     assert merged == sorted(merged)
     assert all(a.end <= b.start for a, b in itertools.pairwise(merged))
 
 
 def test_strategies_do_not_mutate_input() -> None:
-    spans = [Span(0, 6, "PER"), Span(5, 9, "LOC")]
+    spans = [Span(0, 6, "PER", rank=Rank.MODEL), Span(5, 9, "LOC", rank=Rank.MODEL)]
     copy = list(spans)
     union(spans)
     longest_wins(spans)
@@ -116,3 +134,24 @@ def test_config_knows_exactly_the_merge_strategies() -> None:
     from anonymizer.config import MERGE_STRATEGIES  # config may not import merge: kept in step here
 
     assert set(MERGE_STRATEGIES) == set(STRATEGIES)
+
+
+def test_rank_orders_spans_of_equal_length() -> None:
+    """Deny list, then rules, then the tagger, then name lists and propagation."""
+    spans = [Span(0, 4, "PER", 0.5, "x", rank=rank) for rank in Rank]
+    assert sorted(spans, key=strength) == sorted(spans, key=lambda span: span.rank)
+    assert [int(rank) for rank in (Rank.DENY, Rank.RULE, Rank.MODEL, Rank.LIST)] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("detector", ["rule:deny", "rule:pnr", "gazetteer:place", "ner", "my-detector"])
+def test_the_rank_decides_not_the_detector_name(detector: str) -> None:
+    tagger = Span(0, 4, "LOC", 0.5, "ner", rank=Rank.MODEL)
+    rule = Span(0, 4, "PER", 0.5, detector, rank=Rank.RULE)
+    listed = Span(0, 4, "ORG", 0.9, detector, rank=Rank.LIST)
+    assert longest_wins([listed, tagger, rule]) == [rule]
+    assert longest_wins([listed, tagger]) == [tagger]
+
+
+def test_a_fused_span_keeps_the_rank_of_its_strongest_part() -> None:
+    [fused] = union([Span(0, 4, "PER", 1.0, "rule:deny", rank=Rank.DENY), PER])
+    assert (fused.start, fused.end, fused.detector, fused.rank) == (0, 9, "rule:deny", Rank.DENY)

@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from faker.providers.person.sv_SE import Provider as SwedishNames
@@ -9,14 +13,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from anonymizer.config import OperatorSpec
-from anonymizer.operators import Target
+from anonymizer.errors import ConfigError
+from anonymizer.normalise import normalise
+from anonymizer.operators import REGISTERED, Operator, ParamError, Target
 from anonymizer.operators.hash import Hash
 from anonymizer.operators.keep import Keep
-from anonymizer.operators.keyed import normalise
 from anonymizer.operators.pseudonym import Pseudonym
-from anonymizer.operators.registry import make_operator
+from anonymizer.operators.registry import make_operator, needs_key, operators
 from anonymizer.operators.surrogate import Surrogate, name_gender
-from anonymizer.replace import Numbering, Replacer, surface_key
+from anonymizer.replace import Numbering, Replacer
 from anonymizer.validators import luhn_check_digit, luhn_valid
 from support import make_config, spans_of
 
@@ -29,7 +34,7 @@ SURROGATE, OTHER_SURROGATE = Surrogate(KEY), Surrogate(OTHER_KEY)
 
 
 def target(surface: str, label: str = "PER", canonical: str | None = None, number: int = 1) -> Target:
-    return Target(surface, label, number, surface_key(surface) if canonical is None else canonical)
+    return Target(surface, label, number, normalise(surface) if canonical is None else canonical)
 
 
 def shape(text: str) -> str:
@@ -65,11 +70,22 @@ def test_pseudonym_ignores_case_whitespace_and_compatibility_forms(variant: str)
     assert operator.replace(target(variant, canonical=variant)) == operator.replace(target("Anna Lind"))
 
 
+@pytest.mark.parametrize("operator", ["pseudonym", "hash", "surrogate"])
+def test_the_id_is_one_for_nfd_and_nfc(operator: str) -> None:
+    """Through the replacer: an NFD (macOS) mention gets the id of the NFC one."""
+    composed = "Åsa Öberg"
+    text = f"{composed} och {unicodedata.normalize('NFD', composed)}"
+    spans = spans_of(text, (composed, "PER"), (unicodedata.normalize("NFD", composed), "PER"))
+    result = Replacer(make_config(PER=OperatorSpec(operator)), key=KEY).apply(text, spans, Numbering())
+    first, second = (replacement.replacement for replacement in result.replacements)
+    assert first == second
+
+
 def test_pseudonym_gives_an_alias_the_id_of_the_full_name() -> None:
     text = "Anna Lind kom. Sedan sa Anna hej."
     numbering = Numbering()
     numbering.alias("PER", "Anna", "Anna Lind")
-    config = make_config(PER=OperatorSpec("pseudonym", "[{label}_{id}]"))
+    config = make_config(PER=OperatorSpec("pseudonym", {"template": "[{label}_{id}]"}))
     result = Replacer(config, key=KEY).apply(
         text, spans_of(text, ("Anna Lind", "PER"), ("Anna", "PER")), numbering
     )
@@ -271,7 +287,7 @@ def test_surrogate_never_returns_its_input(label: str, original: str) -> None:
 def test_surrogate_is_deterministic_under_a_key(label: str, original: str) -> None:
     fake = SURROGATE.replace(target(original, label))
     assert Surrogate(KEY).replace(target(original, label)) == fake
-    assert SURROGATE.replace(target(original.upper(), label, canonical=surface_key(original))) == fake.upper()
+    assert SURROGATE.replace(target(original.upper(), label, canonical=normalise(original))) == fake.upper()
 
 
 def test_surrogate_differs_under_another_key() -> None:
@@ -286,8 +302,8 @@ def test_surrogate_differs_under_another_key() -> None:
 def test_replacer_applies_the_keyed_operators() -> None:
     config = make_config(
         PER=OperatorSpec("surrogate"),
-        LOC=OperatorSpec("pseudonym", "[{label}_{n}_{id}]"),
-        ORG=OperatorSpec("hash", length=16),
+        LOC=OperatorSpec("pseudonym", {"template": "[{label}_{n}_{id}]"}),
+        ORG=OperatorSpec("hash", {"length": 16}),
         TME=OperatorSpec("keep"),
     )
     text = "Anna Lind på Volvo i Umeå i går"
@@ -309,9 +325,99 @@ def test_registry_builds_every_operator(name: str) -> None:
 
 
 def test_a_placeholder_with_id_is_a_pseudonym() -> None:
-    spec = OperatorSpec("placeholder", "<{label}:{id}>", length=6)
-    assert spec.keyed and not OperatorSpec("placeholder", "[{label}_{n}]").keyed
+    spec = OperatorSpec("placeholder", {"template": "<{label}:{id}>", "length": 6})
+    assert needs_key(spec) and not needs_key(OperatorSpec("placeholder", {"template": "[{label}_{n}]"}))
     made = make_operator(spec, key=KEY)
     assert made.replace(target("Anna Lind")) == Pseudonym(KEY, template="<{label}:{id}>", length=6).replace(
         target("Anna Lind")
     )
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+
+def test_every_operator_module_registers_its_operator() -> None:
+    assert list(operators()) == ["hash", "keep", "mask", "placeholder", "pseudonym", "remove", "surrogate"]
+    assert all(cls.name == name for name, cls in operators().items())
+
+
+@pytest.mark.parametrize(
+    ("spec", "keyed"),
+    [
+        (OperatorSpec("pseudonym"), True),
+        (OperatorSpec("surrogate"), True),
+        (OperatorSpec("hash"), True),
+        (OperatorSpec("placeholder", {"template": "[{label}_{id}]"}), True),
+        (OperatorSpec("placeholder"), False),
+        (OperatorSpec("mask"), False),
+        (OperatorSpec("remove"), False),
+        (OperatorSpec("keep"), False),
+    ],
+)
+def test_needs_key_is_what_the_operator_declares(spec: OperatorSpec, keyed: bool) -> None:
+    """The random-key warning of the command asks this."""
+    assert needs_key(spec) is keyed
+    assert type(make_operator(spec, key=KEY)).needs_key is keyed
+
+
+@pytest.fixture
+def scratch_registry() -> Iterator[None]:
+    """Operators defined by a test are forgotten after it."""
+    before = dict(REGISTERED)
+    operators.cache_clear()
+    yield
+    REGISTERED.clear()
+    REGISTERED.update(before)
+    operators.cache_clear()
+
+
+@pytest.mark.usefixtures("scratch_registry")
+def test_a_new_operator_is_one_class() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Initials(Operator):
+        name = "initials"
+        params = ("dot",)
+
+        dot: bool = True
+
+        @classmethod
+        def validate(cls, params: Mapping[str, Any]) -> dict[str, Any]:
+            if not isinstance(params.get("dot", True), bool):
+                raise ParamError("dot", "must be true or false")
+            return {"dot": params.get("dot", True)}
+
+        def replace(self, target: Target) -> str:
+            return "".join(word[0] + ("." if self.dot else "") for word in target.surface.split())
+
+    operators.cache_clear()
+    spec = OperatorSpec("initials", {"dot": False}, key="operators.PER", files={"dot": "my.toml"})
+    assert make_operator(spec, key=KEY).replace(target("Anna Lind")) == "AL"
+    assert not needs_key(spec)
+    bad = OperatorSpec("initials", {"dot": "no"}, key="operators.PER", files={"dot": "my.toml"})
+    with pytest.raises(ConfigError, match=r"^my\.toml: key 'operators\.PER\.dot': must be true or false$"):
+        make_operator(bad, key=KEY)
+    unknown = OperatorSpec("initials", {"colour": "red"}, key="operators.PER")
+    with pytest.raises(ConfigError, match=r"unknown key \(allowed: dot, operator\)"):
+        make_operator(unknown, key=KEY)
+
+
+@pytest.mark.usefixtures("scratch_registry")
+def test_operator_names_are_unique_and_required() -> None:
+    with pytest.raises(TypeError, match="'mask' is taken"):
+
+        class Mask(Operator):
+            name = "mask"
+
+            def replace(self, target: Target) -> str:
+                return ""
+
+    with pytest.raises(TypeError, match="must set its name"):
+
+        class Nameless(Operator):
+            def replace(self, target: Target) -> str:
+                return ""
+
+
+def test_a_spec_needs_a_table_of_keys() -> None:
+    with pytest.raises(TypeError, match="mapping"):
+        OperatorSpec("placeholder", "[{label}]")  # type: ignore[arg-type]

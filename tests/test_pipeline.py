@@ -6,7 +6,7 @@ import pytest
 
 from anonymizer.errors import DetectionError, UsageError
 from anonymizer.pipeline import Anonymizer
-from anonymizer.span import Span
+from anonymizer.span import Rank, Span
 from support import FakeDetector, make_config
 
 
@@ -56,7 +56,7 @@ class OutOfBoundsDetector:
     labels = frozenset({"PER"})
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
-        return [[Span(0, len(text) + 5, "PER")] for text in texts]
+        return [[Span(0, len(text) + 5, "PER", rank=Rank.MODEL)] for text in texts]
 
 
 @pytest.mark.parametrize("detector", [BrokenDetector(), OutOfBoundsDetector()])

@@ -4,13 +4,13 @@ import pytest
 
 from anonymizer.pipeline import Anonymizer, Document
 from anonymizer.propagate import Mentions, find_mentions, learn
-from anonymizer.span import Span
+from anonymizer.span import Rank, Span
 from support import FakeDetector, make_config
 
 
 def spans_for(text: str, surface: str, label: str) -> list[Span]:
     start = text.index(surface)
-    return [Span(start, start + len(surface), label, 0.8, "ner")]
+    return [Span(start, start + len(surface), label, 0.8, "ner", rank=Rank.MODEL)]
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_mentions_cross_texts_of_one_document_and_share_numbers() -> None:
     anonymizer = Anonymizer(config=make_config().with_entities(frozenset({"PER"})), detectors=[detector])
     document = Document()
     texts = ["Brev till Lars.", "Lars Andersson svarade.", "Hälsa Lars!"]
-    spans = [[], [Span(0, 14, "PER")], []]
+    spans = [[], [Span(0, 14, "PER", rank=Rank.MODEL)], []]
     detector.detect = lambda batch: spans  # type: ignore[method-assign]
     results = anonymizer.redact_many(texts, [document] * 3)
     assert [r.text for r in results] == ["Brev till [PER_1].", "[PER_1] svarade.", "Hälsa [PER_1]!"]
@@ -68,7 +68,7 @@ def test_propagation_can_be_switched_off() -> None:
     detector = FakeDetector({"Anna": "PER"})
     config = replace(make_config().with_entities(frozenset({"PER"})), propagation=False)
     anonymizer = Anonymizer(config=config, detectors=[detector])
-    detector.detect = lambda batch: [[Span(0, 9, "PER")] for _ in batch]  # type: ignore[method-assign]
+    detector.detect = lambda batch: [[Span(0, 9, "PER", rank=Rank.MODEL)] for _ in batch]  # type: ignore[method-assign]
     [result] = anonymizer.redact(["Anna Lind och Lind"])
     assert result.text == "[PER_1] och Lind"
 

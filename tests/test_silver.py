@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from anonymizer.detectors.time import TimeDetector
-from anonymizer.evaluate import read_conll
+from anonymizer.evaluation.evaluate import read_conll
 from anonymizer.training.silver import add_time_tags, map_suc_tags, raw_sentences, write_silver
 
 

@@ -12,22 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from anonymizer.cli.tools import tools
-from anonymizer.errors import InputError
-from anonymizer.gold import GOLD_LABELS, GoldDocument, check_spans, read_jsonl
-from anonymizer.synthetic import (
-    TEMPLATES,
-    Gazetteers,
-    bankgiro,
-    generate,
-    iban,
-    known_field,
-    orgnr,
-    phone,
-    plate,
-    plusgiro,
-    pnr,
-    template_fields,
-)
+from anonymizer.errors import ConfigError, InputError
+from anonymizer.evaluation.gold import GOLD_LABELS, GoldDocument, check_spans, read_jsonl
+from anonymizer.evaluation.identifiers import bankgiro, iban, orgnr, phone, plate, plusgiro, pnr
+from anonymizer.evaluation.shared_lists import Gazetteers
+from anonymizer.evaluation.synthetic import generate, known_field, load_templates
+from anonymizer.evaluation.templates import template_fields
 from anonymizer.validators import iban_check_digits, luhn_valid
 from support import digits_of, iban_ok, orgnr_ok, pnr_ok
 
@@ -48,15 +38,17 @@ def test_same_seed_same_documents_other_seed_others() -> None:
 
 
 def test_templates_are_many_and_their_fields_exist() -> None:
-    assert len(TEMPLATES) >= 15
-    assert len({template.kind for template in TEMPLATES}) == len(TEMPLATES)
-    for template in TEMPLATES:
+    templates = load_templates()
+    assert len(templates) >= 15
+    assert len({template.kind for template in templates}) == len(templates)
+    for template in templates:
         for field in template_fields(template):
             assert known_field(*field), (template.kind, field)
 
 
 def test_every_template_is_used_first(documents: list[GoldDocument]) -> None:
-    assert [d.kind for d in documents[: len(TEMPLATES)]] == [t.kind for t in TEMPLATES]
+    templates = load_templates()
+    assert [d.kind for d in documents[: len(templates)]] == [t.kind for t in templates]
 
 
 def test_spans_are_valid_and_say_what_their_text_is(documents: list[GoldDocument]) -> None:
@@ -203,3 +195,70 @@ def test_synthesize_command_writes_the_span_format(tmp_path: Path) -> None:
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
     assert len(list(read_jsonl(tmp_path / "a.jsonl"))) == 25
+
+
+def test_every_field_is_filled(documents: list[GoldDocument]) -> None:
+    assert not [document.id for document in documents if "{" in document.text or "}" in document.text]
+    assert any(
+        ":" in document.surface(s) for document in documents for s in document.spans if s.label == "IP"
+    )
+
+
+def _template_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "templates.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_template_file_is_read_in_order_with_alternatives(tmp_path: Path) -> None:
+    path = _template_file(
+        tmp_path,
+        '[[template]]\nkind = "sms"\nlines = [["Hej {a.first}!", ""], "Ring {landline}"]\n\n'
+        '[[template]]\nkind = "brev"\nlines = ["{place} {date}"]\n',
+    )
+    templates = load_templates(path)
+    assert [(t.kind, t.lines) for t in templates] == [
+        ("sms", (("Hej {a.first}!", ""), "Ring {landline}")),
+        ("brev", ("{place} {date}",)),
+    ]
+    documents = list(generate(4, seed=2, templates=templates))
+    assert [d.kind for d in documents[:2]] == ["sms", "brev"]
+    assert all(d.spans for d in documents)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[[template]]\nkind = "sms"\nlines = ["Hej {a.nick}"]\n',
+            r"\[\[template\]\] 1 \(sms\), lines\[0\]: unknown field \{a\.nick\}",
+        ),
+        (
+            '[[template]]\nkind = "sms"\nlines = ["ok", "{colour}"]\n',
+            r"\(sms\), lines\[1\]: unknown field \{colour\}",
+        ),
+        (
+            '[[template]]\nkind = "sms"\nlines = [["ok", "Hej {A.first}"]]\n',
+            r"lines\[0\]: a brace outside a field",
+        ),
+        (
+            '[[template]]\nkind = "sms"\nlines = [["ok", 3]]\n',
+            r"lines\[0\]: a line is a string or a non-empty list",
+        ),
+        ('[[template]]\nkind = "sms"\nlines = []\n', r"\(sms\): lines must be a non-empty list"),
+        (
+            '[[template]]\nkind = "sms"\nline = ["ok"]\n',
+            r"\[\[template\]\] 1: expected the keys kind and lines",
+        ),
+        (
+            '[[template]]\nkind = "sms"\nlines = ["a"]\n[[template]]\nkind = "sms"\nlines = ["b"]\n',
+            r"\[\[template\]\] 2: kind 'sms' is used twice",
+        ),
+        ('kind = "sms"\n', r"expected only \[\[template\]\] tables"),
+        ("[[template]\n", "not valid TOML"),
+    ],
+)
+def test_bad_template_file_names_file_template_and_line(tmp_path: Path, body: str, message: str) -> None:
+    path = _template_file(tmp_path, body)
+    with pytest.raises(ConfigError, match=re.escape(str(path)) + ": .*" + message):
+        load_templates(path)

@@ -11,10 +11,13 @@ from typing import Any
 import click
 
 from anonymizer import __version__
+from anonymizer.audit import AUDIT_KEY_ENV
 from anonymizer.cli.common import exit_codes, split_labels, stderr
 from anonymizer.config import Config
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
+from anonymizer.io.atomic import raise_on_signals
+from anonymizer.operators.registry import needs_key
 
 STDIN = "-"
 KEY_ENV = "ANONYMIZE_KEY"
@@ -83,7 +86,7 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
 )
 @click.option(
     "--audit-key",
-    envvar="ANONYMIZE_AUDIT_KEY",
+    envvar=AUDIT_KEY_ENV,
     show_envvar=True,
     help="Key for the audit digests (default: random per run).",
 )
@@ -116,7 +119,7 @@ def anonymize(**options: Any) -> None:
       anonymize data.csv --column text --audit audit.jsonl -o out.csv
       cat letter.txt | anonymize > out.txt
     """
-    with exit_codes():
+    with exit_codes(), raise_on_signals():
         _run(**options)
 
 
@@ -202,6 +205,7 @@ def _run(
                 entities=sorted(anonymizer.config.entities),
                 version=__version__,
             )
+            audit.flush()  # a full disk fails the run here, before the output is committed
     if not quiet:
         counts = ", ".join(f"{label} {count}" for label, count in stats.counts.items()) or "nothing found"
         stderr.print(
@@ -215,7 +219,7 @@ def _run(
         if audit is not None and audit.key_was_random:
             stderr.print(
                 "anonymize: audit digests use a random key for this run only; set --audit-key or "
-                "ANONYMIZE_AUDIT_KEY to compare digests across runs"
+                f"{AUDIT_KEY_ENV} to compare digests across runs"
             )
 
 
@@ -232,7 +236,7 @@ def _operator_key(key_file: Path | None) -> bytes | None:
 
 
 def _uses_keyed_operators(config: Config) -> bool:
-    return any(config.operator_for(label).keyed for label in config.entities)
+    return any(needs_key(config.operator_for(label)) for label in config.entities)
 
 
 def _progress() -> Any:

@@ -12,6 +12,7 @@ import click
 
 from anonymizer import __version__
 from anonymizer.cli.common import exit_codes, split_labels, stderr
+from anonymizer.cli.review import audit_group, demo_command, review_command
 from anonymizer.errors import UsageError
 
 DEFAULT_TRAIN_DIR = Path("~/.cache/anonymizer/train").expanduser()
@@ -134,7 +135,8 @@ def pretrain_lm(
     """Pretrain a character language model on the raw text (resumes from its checkpoint)."""
     import torch
 
-    from anonymizer.training.language_model import prepare_corpus, train_language_model
+    from anonymizer.model.training import train_language_model
+    from anonymizer.training.language_model import prepare_corpus
     from anonymizer.training.train import TrainSettings, ensure_char_dictionary
 
     with exit_codes():
@@ -173,8 +175,7 @@ def pretrain_lm(
 )
 def quantize(model: Path, output: Path, keep_lm_fp32: bool) -> None:
     """Write an int8 copy of an fp32 MODEL (LSTM and projection quantized)."""
-    from anonymizer.detectors.ner import file_sha256, load_model, save_quantized
-    from anonymizer.quantization import quantize_tagger
+    from anonymizer.model import file_sha256, load_model, quantize_tagger, save_quantized
 
     with exit_codes():
         loaded = load_model(model)
@@ -182,6 +183,33 @@ def quantize(model: Path, output: Path, keep_lm_fp32: bool) -> None:
         size_in, size_out = model.stat().st_size, output.stat().st_size
         stderr.print(f"{model}: {size_in / 1e6:.1f} MB -> {output}: {size_out / 1e6:.1f} MB")
         click.echo(json.dumps({"output": str(output), "bytes": size_out, "sha256": file_sha256(output)}))
+
+
+@tools.command("export-runtime")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the runtime file.",
+)
+def export_runtime(model: Path, output: Path) -> None:
+    """Write a Flair MODEL (fp32 or int8) as a weights-only file that `anonymize` runs without Flair."""
+    from anonymizer.model import file_sha256
+    from anonymizer.model.export import ExportError, export_file, save_runtime
+    from anonymizer.model.runtime import TaggerRuntime
+
+    with exit_codes():
+        try:
+            payload = export_file(model)
+        except ExportError as error:
+            raise UsageError(f"{model}: {error}") from error
+        TaggerRuntime(payload)  # fails here, not at the first run, if the runtime cannot build it
+        save_runtime(payload, output)
+        click.echo(
+            json.dumps({"output": str(output), "bytes": output.stat().st_size, "sha256": file_sha256(output)})
+        )
 
 
 @tools.command()
@@ -232,7 +260,7 @@ def evaluate(
     CORPUS is one of
       FILE.bio (any name but below)  token<TAB>TAG per line, blank line between sentences;
                                      tokens are tagged as given (no re-tokenization)
-      FILE.jsonl                     gold documents in the span format (anonymizer/gold.py)
+      FILE.jsonl                     gold documents in the span format (anonymizer/evaluation/gold.py)
       FILE.txt or a folder of them   gold documents in [[surface|LABEL]] markup
 
     Prints one JSON object with entity-level precision, recall and F1 (exact span
@@ -240,7 +268,7 @@ def evaluate(
     pipeline (each document one text) and also get the leak rate per label: the
     share of gold spans not completely covered by replacements of any label.
     """
-    from anonymizer.gold import is_gold_path
+    from anonymizer.evaluation.gold import is_gold_path
 
     with exit_codes():
         chosen = split_labels(labels)
@@ -284,27 +312,19 @@ def _evaluate_tokens(
     labels: list[str] | None,
     batch_size: int,
 ) -> dict[str, Any]:
-    from anonymizer.detectors.ner import NerDetector, load_model
-    from anonymizer.evaluate import bio_tags, read_conll, score, spans_from_tags, write_predictions
+    from anonymizer.detectors.ner import NerDetector
+    from anonymizer.evaluation.evaluate import evaluate_tokens, read_conll
+    from anonymizer.model import load_model
     from anonymizer.pipeline import default_model_path
 
     sentences = list(read_conll(corpus))
     model = load_model(model_path or default_model_path())
-    detector = NerDetector(model, batch_size=batch_size)
-    runs = detector.tag([sentence.tokens for sentence in sentences])
-    predicted_tags = [bio_tags(len(s.tokens), r) for s, r in zip(sentences, runs, strict=True)]
-    gold = [spans_from_tags(s.tags, io=io_scheme) for s in sentences]
-    predicted = [spans_from_tags(tags, io=io_scheme) for tags in predicted_tags]
-    result = score(gold, predicted, labels=labels)
-    result["model_sha256"] = model.sha256
-    result["sentences"] = len(sentences)
+    tagger = NerDetector(model, batch_size=batch_size)
+    evaluation = evaluate_tokens(sentences, tagger, io=io_scheme, labels=labels)
     if predictions_out is not None:
         with predictions_out.open("w", encoding="utf-8") as handle:
-            write_predictions(handle, sentences, predicted_tags, io=io_scheme)
-    return result
-
-
-DOCUMENTS_PER_BATCH = 64
+            evaluation.write_predictions(handle)
+    return {**evaluation.scores, "model_sha256": model.sha256, "sentences": len(sentences)}
 
 
 def _evaluate_documents(
@@ -317,38 +337,25 @@ def _evaluate_documents(
     config_path: Path | None,
     entities: list[str] | None,
 ) -> dict[str, Any]:
-    from anonymizer.evaluate import CharSpan, document_predictions, score_documents
-    from anonymizer.gold import load_gold
+    from anonymizer.evaluation.evaluate import evaluate_documents
+    from anonymizer.evaluation.gold import load_gold
     from anonymizer.pipeline import Anonymizer
 
     documents = load_gold(corpus)
     anonymizer = Anonymizer.load(
         config=config_path, entities=entities, model_path=model_path, batch_size=batch_size
     )
-    predicted: list[list[CharSpan]] = []
-    for start in range(0, len(documents), DOCUMENTS_PER_BATCH):
-        batch = documents[start : start + DOCUMENTS_PER_BATCH]
-        for document, redaction in zip(batch, anonymizer.redact([d.text for d in batch]), strict=True):
-            # a span kept as it was (operator "keep") is found, but not removed: it leaks
-            predicted.append(
-                [
-                    (r.span.start, r.span.end, r.span.label)
-                    for r in redaction.replacements
-                    if r.replacement != document.text[r.span.start : r.span.end]
-                ]
-            )
-    ids = [document.id for document in documents]
-    gold = [[(s.start, s.end, s.label) for s in document.spans] for document in documents]
-    result, leaked = score_documents(ids, gold, predicted, labels=labels)
-    result["documents"] = len(documents)
-    result["entities"] = sorted(anonymizer.config.entities)
-    result["model_sha256"] = anonymizer.model_sha256
+    evaluation = evaluate_documents(documents, anonymizer, labels=labels)
     if predictions_out is not None:
-        texts = [document.text for document in documents]
         with predictions_out.open("w", encoding="utf-8") as handle:
-            for record in document_predictions(ids, texts, predicted, leaked):
+            for record in evaluation.prediction_records():
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return result
+    return {
+        **evaluation.scores,
+        "documents": len(documents),
+        "entities": sorted(anonymizer.config.entities),
+        "model_sha256": anonymizer.model_sha256,
+    }
 
 
 @tools.command()
@@ -369,9 +376,10 @@ def _evaluate_documents(
 )
 def synthesize(count: int, seed: int, out: Path, gazetteers: Path | None) -> None:
     """Write COUNT labelled synthetic documents (journal notes, letters, chats ...) in the span format."""
-    from anonymizer.gold import write_jsonl
+    from anonymizer.evaluation.gold import write_jsonl
+    from anonymizer.evaluation.shared_lists import Gazetteers
+    from anonymizer.evaluation.synthetic import generate
     from anonymizer.io import atomic_text_output
-    from anonymizer.synthetic import Gazetteers, generate
 
     with exit_codes():
         lists = Gazetteers.load(gazetteers) if gazetteers is not None else None
@@ -468,6 +476,12 @@ def silver(data_root: Path | None, out: Path, sentences: int, sample: float, see
             )
         stderr.print(f"silver: {counts['sentences']} sentences -> {out}")
         click.echo(json.dumps({"output": str(out), **dict(sorted(counts.items()))}))
+
+
+# Reviewing a run (anonymizer/cli/review.py).
+tools.add_command(audit_group)
+tools.add_command(review_command)
+tools.add_command(demo_command)
 
 
 if __name__ == "__main__":

@@ -34,66 +34,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from anonymizer.gazetteers import NameLists, load_name_lists
-from anonymizer.span import Span
+from anonymizer.lexicon import load_lexicon
+from anonymizer.span import Rank, Span
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_SURNAME_ENDINGS = (
-    "son",
-    "berg",
-    "ström",
-    "qvist",
-    "kvist",
-    "quist",
-    "lund",
-    "gren",
-    "holm",
-    "blad",
-    "dahl",
-    "feldt",
-    "stedt",
-    "borg",
-    "bäck",
-    "strand",
-    "ander",
-    "ius",
-    "wall",
-    "stam",
-)
-TITLES = frozenset(
-    """
-    dr doktor doktorn fru herr hr fröken fr prof professor advokat advokaten jurist juristen
-    läkare läkaren överläkare överläkaren underläkare underläkaren distriktsläkare specialistläkare
-    sjuksköterska sjuksköterskan ssk usk undersköterska undersköterskan barnmorska barnmorskan
-    kurator kuratorn psykolog psykologen fysioterapeut fysioterapeuten arbetsterapeut tandläkare
-    handläggare handläggaren socialsekreterare socialsekreteraren biståndshandläggare
-    rektor rektorn lärare läraren mentor mentorn förskollärare specialpedagog elevhälsan
-    medarbetare medarbetaren handledare handledaren assistent assistenten tandsköterska
-    tandsköterskan tandhygienist heter hette kallas
-    pastor kyrkoherde präst prästen kommissarie inspektör polisinspektör polisassistent
-    polisen åklagare åklagaren kammaråklagare domare domaren rådman nämndeman målsägande
-    målsäganden tilltalade tilltalad vittne vittnet sekreterare vd ordförande ordföranden
-    kontaktperson kontaktpersonen chef chefen enhetschef enhetschefen kollega kollegan
-    förvaltare förvaltaren ombud ombudet
-    """.split()  # noqa: SIM905
-)
-_ABBREVIATED_TITLES = frozenset({"dr", "doktor", "prof", "fr", "hr", "ssk", "usk", "leg"})
-KINSHIP = frozenset(
-    """
-    mamma mamman pappa pappan mor modern far fadern son sonen dotter dottern bror brodern
-    brorsan syster systern syrran make maken maka makan hustru hustrun fru frun man mannen
-    sambo sambon särbo pojkvän pojkvännen flickvän flickvännen partner partnern barnet
-    barnbarnet farmor farfar mormor morfar moster faster morbror farbror kusin kusinen
-    vän vännen kompis kompisen granne grannen patient patienten brukare brukaren elev eleven
-    klient klienten kund kunden sökande sökanden hej hejsan hallå tjena tja kära käre bästa
-    """.split()  # noqa: SIM905
-)
-# Capitalised words that are not names even after a first name (headings, sentence starts).
-_NOT_NAMES = frozenset(
-    """
-    Jag Du Vi Ni Han Hon Hen De Den Det Och Men Som Från Till I På Med Av För Om Att Är Var Har
-    Hej Tack Mvh AB HB KB Kommun Region Län Sjukhus Vårdcentral
-    """.split()  # noqa: SIM905
-)
+_LEXICON = load_lexicon()  # rules/lexicon/sv.toml, [names]
+_SURNAME_ENDINGS = _LEXICON.surname_endings
+TITLES = _LEXICON.titles
+_ABBREVIATED_TITLES = _LEXICON.abbreviated_titles
+KINSHIP = _LEXICON.kinship
+_NOT_NAMES = _LEXICON.not_names  # case-sensitive
 _CLOSING = re.compile(
     r"^\W*(?:(?:med\s+)?(?:vänliga|vänlig|bästa|varma|många|hjärtliga|kärleksfulla)\s+hälsning(?:ar)?"
     r"|hälsningar|hälsning|mvh|vh|m\.v\.h\.?|kram(?:ar)?|hälsar)\b[\s,.!:/-]*",
@@ -106,8 +56,7 @@ _CHAT_SPEAKER = re.compile(
 _SLASH_SIGNATURE = re.compile(
     r"(?:^|(?<=\s))//?[ \t]*([^\W\d_]+(?:-[^\W\d_]+)*|[A-ZÅÄÖ]{2,3})[ \t]*$", re.MULTILINE
 )
-# Words that open e-mail headers and notes ("Till: ...", "Ok: ..."), first names or not.
-_HEADER_WORDS = frozenset("till från kopia ämne hej ok tack obs ps re fw sv".split())  # noqa: SIM905
+_HEADER_WORDS = _LEXICON.header_words
 _NAME_LINE = re.compile(
     r"^[/\s-]*((?:[A-ZÅÄÖÉ][^\W\d_]*(?:-[A-ZÅÄÖÉ][^\W\d_]*)?\.?)(?:[ \t]+[A-ZÅÄÖÉ][^\W\d_]*"
     r"(?:-[A-ZÅÄÖÉ][^\W\d_]*)?\.?){0,3})[\s,]*$"
@@ -144,6 +93,7 @@ class GazetteerDetector:
     """Finds PER, LOC and ORG with the shipped name lists and context rules (no model)."""
 
     name = "gazetteer"
+    rank = Rank.LIST
     labels = frozenset({"PER", "LOC", "ORG"})
 
     def __init__(self, *, score: float = 0.7, lists: NameLists | None = None) -> None:
@@ -182,7 +132,7 @@ class GazetteerDetector:
                 found = self._known.get(" ".join(surface.split()))
                 if found is not None:
                     label, kind = found
-                    yield Span(start, end, label, self.score * 0.9, f"gazetteer:{kind}")
+                    yield Span(start, end, label, self.score * 0.9, f"gazetteer:{kind}", rank=self.rank)
                     index += count
                     break
             else:
@@ -238,9 +188,13 @@ class GazetteerDetector:
                         run = run if run and self._is_first_name(run[0].text) else []
                     if run:
                         last = self._strip_genitive(run[-1])
-                        yield Span(run[0].start, last.end, "PER", self.score, "gazetteer:title")
+                        yield Span(
+                            run[0].start, last.end, "PER", self.score, "gazetteer:title", rank=self.rank
+                        )
             if word.text.casefold() in self.lists.lower_case_names and word.text.islower():
-                yield Span(word.start, word.end, "PER", self.score * 0.7, "gazetteer:lower-case-name")
+                yield Span(
+                    word.start, word.end, "PER", self.score * 0.7, "gazetteer:lower-case-name", rank=self.rank
+                )
                 continue
             if not _capitalised(word.text):
                 continue
@@ -248,7 +202,14 @@ class GazetteerDetector:
                 stem = word.text[:-1]
                 genitive = word.text.endswith("s") and self._is_first_name(stem)
                 if genitive and stem not in self.lists.common_first_names and stem not in self._place_names:
-                    yield Span(word.start, word.end - 1, "PER", self.score * 0.85, "gazetteer:first-name")
+                    yield Span(
+                        word.start,
+                        word.end - 1,
+                        "PER",
+                        self.score * 0.85,
+                        "gazetteer:first-name",
+                        rank=self.rank,
+                    )
                 continue
             common = word.text in self.lists.common_first_names
             surname = self._register_surname(text, words, index)
@@ -257,14 +218,14 @@ class GazetteerDetector:
             if not run:
                 if surname or (not common and word.text not in self._place_names):
                     score = self.score if surname else self.score * 0.85
-                    yield Span(start, word.end, "PER", score, "gazetteer:first-name")
+                    yield Span(start, word.end, "PER", score, "gazetteer:first-name", rank=self.rank)
                 continue
             last = self._strip_genitive(run[-1])
             if common and not surname and _sentence_start(text, start) and not self._surname_like(last.text):
                 continue  # "Till Stockholm", "Per Capita"
             if text[word.start : last.end] in self._place_names:
                 continue  # "Sri Lanka", "San Marino"
-            yield Span(start, last.end, "PER", self.score, "gazetteer:first-name")
+            yield Span(start, last.end, "PER", self.score, "gazetteer:first-name", rank=self.rank)
 
     def _register_surname(self, text: str, words: Sequence[_Word], index: int) -> _Word | None:
         """The surname of a register's "Haddad, Yusuf" order, at the start of a line or field."""
@@ -292,7 +253,7 @@ class GazetteerDetector:
                 ):
                     continue
                 start, end = match.span(1)
-                yield Span(start, end, "PER", self.score * 0.85, f"gazetteer:{kind}")
+                yield Span(start, end, "PER", self.score * 0.85, f"gazetteer:{kind}", rank=self.rank)
 
     def _signatures(self, text: str) -> Iterator[Span]:
         offset = 0
@@ -316,4 +277,6 @@ class GazetteerDetector:
     def _signature_span(self, base: int, match: re.Match[str]) -> Span:
         start = match.start(1)
         value = match.group(1).rstrip(".")
-        return Span(base + start, base + start + len(value), "PER", self.score, "gazetteer:signature")
+        return Span(
+            base + start, base + start + len(value), "PER", self.score, "gazetteer:signature", rank=self.rank
+        )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from anonymizer.config import RecognizerSpec
 from anonymizer.errors import ConfigError
-from anonymizer.span import Span
+from anonymizer.span import Rank, Span
 from anonymizer.validators import VALIDATORS
 
 __all__ = ["CONTEXT_BONUS", "PatternDetector"]
@@ -76,6 +76,7 @@ class PatternDetector:
     """Runs the identifier rules; pure, no I/O. An unknown validator name is a ConfigError."""
 
     name = "patterns"
+    rank = Rank.RULE
 
     def __init__(self, specs: Sequence[RecognizerSpec]) -> None:
         self._rules = tuple(_compile(spec) for spec in specs)
@@ -126,4 +127,4 @@ def _judge(rule: _Rule, text: str, start: int, end: int) -> Span | None:
         score = spec.invalid_score
     if near:
         score = min(1.0, round(score + CONTEXT_BONUS, 4))
-    return Span(start, end, spec.label, score, rule.detector, valid)
+    return Span(start, end, spec.label, score, rule.detector, valid, rank=PatternDetector.rank)

@@ -14,8 +14,9 @@ Span conventions:
   and a date or a date and a time across a comma: "måndagen den 3 maj 2021 kl. 14.30",
   "fredagen, den 13 maj". Lists ("måndag, tisdag") stay apart.
 
-Expressions never run across a line break. The vocabulary is hard-coded on purpose: the
-package must not depend on the shared gazetteers at runtime.
+Expressions never run across a line break. Month and weekday names and their short forms
+come from the shipped word lists (``rules/lexicon/sv.toml``); the rest of the vocabulary
+is part of the patterns. The package must not depend on the shared gazetteers at runtime.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from anonymizer.span import Span
+from anonymizer.lexicon import load_lexicon
+from anonymizer.span import Rank, Span
 
 __all__ = ["TimeDetector"]
 
@@ -89,14 +91,17 @@ def _cs(fragment: str) -> str:
     return f"(?-i:{fragment})"
 
 
-_MONTH_NAMES = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
-_MONTH_ABBREVIATIONS = "jan|feb|febr|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec"
-_WEEKDAY_NAMES = "måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag"
-_WEEKDAY_ABBREVIATION = r"(?:mån|tis|ons|tors?|fre|lör|sön)\.?"
+_CALENDAR = load_lexicon()  # [calendar]
+_MONTH_NAMES = _CALENDAR.months
+_MONTH_ABBREVIATIONS = (*_CALENDAR.month_abbreviations, *_CALENDAR.extra_month_abbreviations)
+_WEEKDAY_NAMES = _CALENDAR.weekdays
+_WEEKDAY_ABBREVIATION = (
+    _alt((*_CALENDAR.weekday_abbreviations, *_CALENDAR.extra_weekday_abbreviations)) + r"\.?"
+)
 
 # A capitalised month, weekday or name day before another capitalised word is a name
 # ("Maj Andersson", "Valborg Svensson") unless that word is itself a calendar word.
-_CALENDAR_WORDS = frozenset(_words(f"{_MONTH_NAMES}|{_WEEKDAY_NAMES}"))
+_CALENDAR_WORDS = frozenset((*_MONTH_NAMES, *_WEEKDAY_NAMES))
 _NAME_LIKE = _CALENDAR_WORDS | {"valborg", "lucia"}
 
 # A number followed by a unit is an amount or a measure, not a year or a week number.
@@ -224,7 +229,7 @@ _HOLIDAY = (
 
 _PREPOSITION_MONTH = _alt(
     r"i|in|under|från|till|sedan|sen|före|efter|mellan|av|inför|hela|fram till|till och med"
-    r"|från och med|t\.o\.m\.|fr\.o\.m\."
+    r"|från och med|t\.o\.m\.|fr\.o\.m\.|för|per|inom|kring|runt|omkring|mot|tills"
 )
 _PREPOSITION_YEAR = _alt(
     r"sedan|sen|före|efter|innan|inför|fram till|till och med|från och med|t\.o\.m\.|fr\.o\.m\."
@@ -266,6 +271,28 @@ def _not_a_fraction(match: re.Match[str]) -> bool:
 
 
 _REFERENCE_BEFORE = re.compile(r"(?<!\w)(?:nr|EU|EG|EEG|SFS)\)?[^\S\n]*\Z", re.IGNORECASE)
+
+
+# Words after which a number is a reference, an account or a code, not a year.
+_CODE_BEFORE = re.compile(
+    r"(?<!\w)(?:nr|dnr|ref|sfs|eu|eg|§|kap|box|lgh|tel|rum|kod|id|konto|sid|s|art|order|ordernr|"
+    r"kundnr|fakturanr|version|v|pin|kort|nummer|numret|anst\.nr)\.?\)?[^\S\n]*[:#]?[^\S\n]*\Z",
+    re.IGNORECASE,
+)
+
+
+# A street name before a number makes it a street number ("Storgatan 2004").
+_STREET_BEFORE = re.compile(
+    r"(?:gatan|vägen|gränd|gränden|torget|backen|stigen|allén|leden|plan|vägen)[^\S\n]+\Z", re.IGNORECASE
+)
+
+
+def _is_bare_year(match: re.Match[str]) -> bool:
+    """A lone 1920-2039 that no reference word, street name, number or ``(`` of a statute precedes."""
+    before = match.string[max(0, match.start() - 12) : match.start()]
+    if _CODE_BEFORE.search(before) or _STREET_BEFORE.search(before):
+        return False
+    return not before.rstrip().endswith(("(", "+", "#"))
 
 
 def _is_year_range(match: re.Match[str]) -> bool:
@@ -413,6 +440,25 @@ _RULES: tuple[_Rule, ...] = (
     _rule(rf"{_B}{_PREPOSITION_HOLIDAY}{_WS}(?P<t>jul|valborg|lucia){_E}"),
     # lower-case "valborg" and "lucia" are the holidays
     _rule(rf"{_B}{_cs('valborg|lucia')}{_E}"),
+    # årsskiftet, månadsskiftet, sekelskiftet
+    _rule(rf"{_B}{_alt('års|månads|sekel|vecko|termins')}skifte(?:t|ts){_E}"),
+    # veckan efter, dagen innan, året därpå
+    _rule(
+        rf"{_B}{_alt('dagen|veckan|helgen|månaden|året|kvällen|natten|morgonen')}{_WS}"
+        rf"{_alt('efter|innan|före|därpå|därefter|dessförinnan')}{_E}"
+    ),
+    # under helgen, på morgonen, efter lunch ("i helgen" is above)
+    _rule(
+        rf"{_B}{_alt('under|över|efter|före|inför|på|till|mot|sedan|hela')}{_WS}"
+        rf"(?P<t>{_alt('helgen|morgonen|förmiddagen|eftermiddagen|kvällen|natten|lunchen|dygnet')}){_E}"
+    ),
+    # två veckor tillbaka
+    _rule(rf"{_B}{_QUANTITY}{_WS}{_QUANTIFIED_UNIT}{_WS}tillbaka{_E}"),
+    # 07.58 alone (two-digit hour: "kom 08.25"); 14:30 is above
+    _rule(rf"{_NUM_B}(?:[01]\d|2[0-3])\.{_MM}{_TIME_END}{_NOT_AMOUNT}"),
+    # 2015 alone: "anställdes 2015", "verksamhetsberättelsen för 2023", not "SFS 2010:800"
+    # nor a round hundred ("höjdes till 2000")
+    _rule(rf"{_NUM_B}(?!\d\d00{_NUM_E})(?:19[2-9]\d|20[0-3]\d){_NUM_E}{_NOT_AMOUNT}(?![^\S\n]*[-\u2013/]\d)", _is_bare_year),
 )
 
 _REPORTED_GROUPS = ("t", "t2")
@@ -480,6 +526,7 @@ class TimeDetector:
     """Finds Swedish time expressions with regular expressions; no model, no I/O."""
 
     name = "time"
+    rank = Rank.RULE
     labels = frozenset({"TME"})
 
     def __init__(self, *, score: float = 0.9) -> None:
@@ -494,4 +541,7 @@ class TimeDetector:
             for start, end in _candidates(text)
             if end > start and not _looks_like_name(text, start, end)
         )
-        return [Span(start, end, "TME", self.score, "rule:time") for start, end in _merge(text, found)]
+        return [
+            Span(start, end, "TME", self.score, "rule:time", rank=self.rank)
+            for start, end in _merge(text, found)
+        ]

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from anonymizer.errors import UsageError
+from anonymizer.errors import OPTION, UsageError
 from anonymizer.io.atomic import atomic_output, atomic_text_output
 from anonymizer.io.base import (
     FORMATS,
@@ -34,7 +34,6 @@ from anonymizer.io.base import (
 )
 from anonymizer.io.csv_format import CsvReader
 from anonymizer.io.jsonl_format import JsonlReader
-from anonymizer.io.parquet_format import ParquetReader
 from anonymizer.io.text_format import TextReader
 
 __all__ = [
@@ -66,13 +65,14 @@ _EXTENSIONS = {
 def detect_format(path: str | Path) -> str:
     """The format named by the file extension (case-insensitive)."""
     if str(path) == STDIN:
-        raise UsageError("cannot tell the format of stdin; pass --format " + "|".join(FORMATS))
+        raise UsageError(f"cannot tell the format of stdin; pass {OPTION} {'|'.join(FORMATS)}", option="fmt")
     suffix = Path(path).suffix.lower()
     fmt = _EXTENSIONS.get(suffix)
     if fmt is None:
         raise UsageError(
             f"{path}: cannot tell the format from the extension {suffix or '(none)'!r}; "
-            f"pass --format {'|'.join(FORMATS)}"
+            f"pass {OPTION} {'|'.join(FORMATS)}",
+            option="fmt",
         )
     return fmt
 
@@ -102,10 +102,12 @@ def open_reader(
     selected = tuple(dict.fromkeys(fields))
     name = str(source)
     if fmt == "text" and selected:
-        raise UsageError("--column applies to csv, parquet and jsonl input, not to text")
+        raise UsageError(f"{OPTION} applies to csv, parquet and jsonl input, not to text", option="fields")
     if fmt != "csv" and delimiter is not None:
         raise UsageError("a delimiter applies to csv input only")
     if fmt == "parquet":
+        from anonymizer.io.parquet_format import ParquetReader  # pyarrow takes a while to import
+
         stream = (stdin if stdin is not None else sys.stdin.buffer) if name == STDIN else None
         return ParquetReader(name, stream, fields=selected, chunk_rows=chunk_rows)
     stream, owned = open_binary(source, stdin)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, Self
 
-from anonymizer.errors import InputError, UsageError
+from anonymizer.errors import OPTION, InputError, UsageError
 
 #: Selected field name -> one value per record. ``None`` is the text format's only field.
 Fields = dict[str | None, list[str | None]]
@@ -134,5 +134,7 @@ def format_names(names: list[str], *, limit: int = 50) -> str:
 def check_fields(source: str, fmt: str, fields: tuple[str, ...]) -> None:
     if not fields:
         raise UsageError(
-            f"{display_name(source)}: {fmt} input needs at least one --column naming a text column to redact"
+            f"{display_name(source)}: {fmt} input needs at least one text column to redact; "
+            f"name it with {OPTION}",
+            option="fields",
         )

@@ -5,7 +5,7 @@ indices. A line whose selected values come back unchanged is written exactly as 
 a changed one is re-serialised with ``json.dumps(ensure_ascii=False)`` (key order kept,
 default separators) and keeps its own line ending. A key missing in an object reads
 as ``None`` and stays missing. A selected key that no object has at all is an error
-at the end of the input (probably a misspelt ``--column``).
+at the end of the input (probably misspelt).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from anonymizer.errors import InputError, UsageError
+from anonymizer.errors import OPTION, InputError, UsageError
 from anonymizer.io.base import (
     Chunk,
     Fields,
@@ -158,7 +158,8 @@ class JsonlReader(ReaderBase):
         if first_row + records and absent:
             raise UsageError(
                 f"{self.display_name}: no object has the key {format_names(absent)} "
-                f"(misspelt --column?); keys seen: {format_names(self.available_fields)}"
+                f"(misspelt {OPTION}?); keys seen: {format_names(self.available_fields)}",
+                option="fields",
             )
         self.close()
 

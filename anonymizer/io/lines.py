@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from anonymizer.errors import InputError, UsageError
+from anonymizer.errors import OPTION, InputError, UsageError
 
 BLOCK_SIZE = 1 << 16
 _EOL_UNIVERSAL = re.compile(r"\r\n|\r|\n")
@@ -74,8 +74,9 @@ class LineSource:
         line = self.lines_read + 1 + len(self._eol.findall(self._held + good))
         return InputError(
             f"{self._name}: line {line}: cannot decode the bytes as {self.encoding} "
-            f"({exc.reason}); if the file uses another encoding, pass it with --encoding "
-            "(e.g. --encoding latin-1 or --encoding cp1252)"
+            f"({exc.reason}); if the file uses another encoding, pass it with {OPTION} "
+            "(e.g. latin-1 or cp1252)",
+            option="encoding",
         )
 
     def _pieces(self) -> Iterator[tuple[str, bool]]:

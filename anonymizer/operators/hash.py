@@ -11,21 +11,33 @@ the pseudonym's, so a hash never equals a pseudonym id.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from anonymizer.operators import Target
-from anonymizer.operators.keyed import check_key, keyed_digest, normalise
+from anonymizer.normalise import normalise
+from anonymizer.operators import Operator, Target, length_param
+from anonymizer.operators.keyed import check_key, keyed_digest
 
 DOMAIN = "anonymizer/hash/v1"
+DEFAULT_LENGTH = 16
 
 
 @dataclass(frozen=True, slots=True)
-class Hash:
+class Hash(Operator):
+    name = "hash"
+    needs_key = True
+    params = ("length",)
+
     key: bytes = field(repr=False)
-    length: int = 16
+    length: int = DEFAULT_LENGTH
 
     def __post_init__(self) -> None:
         check_key(self.key)
+
+    @classmethod
+    def validate(cls, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {"length": length_param(params, DEFAULT_LENGTH)}
 
     def replace(self, target: Target) -> str:
         digest = keyed_digest(self.key, DOMAIN, normalise(target.canonical or target.surface))

@@ -3,20 +3,14 @@
 HMAC-SHA256 under the run's secret key: the same key gives the same digest for
 the same text in every row, file and run; without the key the digest can neither
 be recomputed nor inverted by trying candidate names. Each operator passes its own
-domain, so a hash never equals a pseudonym id of the same text.
+domain, so a hash never equals a pseudonym id of the same text. Operators digest
+text normalised by ``anonymizer.normalise``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import unicodedata
-
-
-def normalise(text: str) -> str:
-    """NFKC, casefolded, whitespace collapsed: "ANNA  Lind" and "anna lind" are one form."""
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return " ".join(folded.split())
 
 
 def check_key(key: bytes) -> bytes:

@@ -1,32 +1,67 @@
-"""Build an operator from its TOML spec (``[operators.LABEL]``)."""
+"""Check and build operators from their ``[operators.LABEL]`` tables.
+
+Every module of ``anonymizer.operators`` is imported once, so each :class:`Operator`
+subclass in it is registered under its ``name``: a new operator needs no line here.
+"""
 
 from __future__ import annotations
 
-from anonymizer.config import OperatorSpec
-from anonymizer.operators import Operator
-from anonymizer.operators.hash import Hash
-from anonymizer.operators.keep import Keep
-from anonymizer.operators.mask import Mask
-from anonymizer.operators.placeholder import Placeholder
-from anonymizer.operators.pseudonym import Pseudonym
-from anonymizer.operators.remove import Remove
-from anonymizer.operators.surrogate import Surrogate
+import importlib
+import pkgutil
+from functools import cache
+from typing import Any
+
+import anonymizer.operators as package
+from anonymizer.config import Config, OperatorSpec
+from anonymizer.errors import ConfigError
+from anonymizer.operators import REGISTERED, Operator, ParamError
+
+
+@cache
+def operators() -> dict[str, type[Operator]]:
+    """Every registered operator by name, in alphabetical order."""
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return dict(sorted(REGISTERED.items()))
+
+
+def _error(spec: OperatorSpec, param: str, message: str) -> ConfigError:
+    file = spec.files.get(param) or spec.files.get("operator")
+    key = f"{spec.key}.{param}" if spec.key else param
+    return ConfigError(f"{file + ': ' if file else ''}key '{key}': {message}")
+
+
+def resolve(spec: OperatorSpec) -> tuple[type[Operator], dict[str, Any]]:
+    """The class ``spec`` builds and its checked arguments; a ConfigError naming file and key."""
+    known = operators()
+    cls = known.get(spec.operator)
+    if cls is None:
+        raise _error(spec, "operator", f"{spec.operator!r} is not one of {', '.join(known)}")
+    for param in spec.params:
+        if param in cls.params:
+            continue
+        if any(param in other.params for other in known.values()):
+            raise _error(spec, param, f"the {cls.name} operator takes no {param}")
+        allowed = ", ".join(sorted(("operator", *cls.params)))
+        raise _error(spec, param, f"unknown key (allowed: {allowed})")
+    try:
+        return cls.configure(spec.params)
+    except ParamError as error:
+        raise _error(spec, error.param, error.message) from None
+
+
+def needs_key(spec: OperatorSpec) -> bool:
+    """Whether the operator of ``spec`` depends on the secret key (as its class declares)."""
+    return resolve(spec)[0].needs_key
 
 
 def make_operator(spec: OperatorSpec, *, key: bytes) -> Operator:
-    """``key`` is the secret of the keyed operators (pseudonym, surrogate, hash)."""
-    if spec.operator == "placeholder" and not spec.keyed:
-        return Placeholder(spec.template)
-    if spec.operator in ("placeholder", "pseudonym"):
-        return Pseudonym(key, template=spec.template, length=spec.length)
-    if spec.operator == "mask":
-        return Mask(spec.char)
-    if spec.operator == "remove":
-        return Remove()
-    if spec.operator == "keep":
-        return Keep()
-    if spec.operator == "hash":
-        return Hash(key, length=spec.length)
-    if spec.operator == "surrogate":
-        return Surrogate(key)
-    raise ValueError(f"unknown operator {spec.operator!r}")  # config validation prevents this
+    """``key`` is the secret of the operators that declare ``needs_key``."""
+    cls, arguments = resolve(spec)
+    return cls(**({"key": key, **arguments} if cls.needs_key else arguments))
+
+
+def check_operators(config: Config) -> None:
+    """Check every ``[operators.LABEL]`` table of ``config``: a ConfigError naming file and key."""
+    for spec in config.operators.values():
+        resolve(spec)

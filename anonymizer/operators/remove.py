@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from anonymizer.operators import Target
+from anonymizer.operators import Operator, Target
 
 
 @dataclass(frozen=True, slots=True)
-class Remove:
+class Remove(Operator):
+    name = "remove"
+
     def replace(self, target: Target) -> str:
         return ""

@@ -28,10 +28,11 @@ from faker import Faker
 from faker.providers.person.sv_SE import Provider as SwedishNames
 
 from anonymizer.gazetteers import load_name_lists
-from anonymizer.operators import Target
-from anonymizer.operators.keyed import check_key, keyed_digest, normalise
+from anonymizer.lexicon import load_lexicon
+from anonymizer.normalise import normalise
+from anonymizer.operators import Operator, Target
+from anonymizer.operators.keyed import check_key, keyed_digest
 from anonymizer.operators.pseudonym import Pseudonym
-from anonymizer.propagate import NOT_NAME_PARTS
 from anonymizer.validators import luhn_check_digit
 
 DOMAIN = "anonymizer/surrogate/v1"
@@ -44,8 +45,11 @@ Generator = Callable[[Faker, str, str], str]  # (seeded faker, surface, normalis
 
 
 @dataclass(frozen=True, slots=True)
-class Surrogate:
+class Surrogate(Operator):
     """Not thread-safe: one Faker instance is re-seeded for every replacement."""
+
+    name = "surrogate"
+    needs_key = True
 
     key: bytes = field(repr=False)
     faker: Faker = field(init=False, repr=False, compare=False)
@@ -111,7 +115,8 @@ def person_parts(faker: Faker, words: Sequence[str]) -> list[str | None]:
     middle ones a first name if known as one; a single word is a first name if known
     as one, else a surname.
     """
-    names = [index for index, word in enumerate(words) if word not in NOT_NAME_PARTS]
+    not_names = load_lexicon().not_name_parts
+    names = [index for index, word in enumerate(words) if word not in not_names]
     known = {index for index in names if is_first_name(words[index])}
     first = known if len(names) < 2 else {names[0]} | {index for index in names[1:-1] if index in known}
     genders = [gender for index in sorted(first) if (gender := name_gender(words[index]))]

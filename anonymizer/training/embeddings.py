@@ -55,7 +55,7 @@ def build_char_dictionary(
     corpus_files: Iterable[Path], text_files: Iterable[Path], target: Path, *, min_count: int = 20
 ) -> int:
     """Write a Flair ``Dictionary`` of characters; returns its size (``<unk>`` included)."""
-    from flair.data import Dictionary
+    from anonymizer.model.chars import save_char_dictionary
 
     counts: Counter[str] = Counter()
     for sentence in conll_tokens(corpus_files):
@@ -64,13 +64,8 @@ def build_char_dictionary(
     corpus_chars = set(counts)
     for paragraph in raw_paragraphs(text_files, limit=400_000):
         counts.update(paragraph)
-    dictionary = Dictionary(add_unk=True)
-    for char, count in counts.most_common():
-        if char in corpus_chars or count >= min_count:
-            dictionary.add_item(char)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    dictionary.save(target)
-    return len(dictionary)
+    kept = [char for char, count in counts.most_common() if char in corpus_chars or count >= min_count]
+    return save_char_dictionary(kept, target)
 
 
 class _LowercasedSentences:

@@ -4,11 +4,14 @@ Flair's ``CharacterEmbeddings`` runs its LSTM once per sentence and maps results
 back with a quadratic loop that gives duplicate tokens the wrong vector. This one
 embeds each distinct token text of a whole mini-batch in one packed LSTM call and
 uses the final states of both directions. It is registered with Flair, so a saved
-tagger that uses it loads with ``SequenceTagger.load`` once this module is imported.
+tagger that uses it loads with ``SequenceTagger.load`` once this module is imported
+(:func:`anonymizer.model.registry.register_own_embeddings`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import flair
@@ -16,6 +19,18 @@ import torch
 from flair.data import Dictionary, Sentence
 from flair.embeddings import TokenEmbeddings
 from flair.embeddings.base import register_embeddings
+
+from anonymizer.model.registry import CHAR_EMBEDDING_NAME
+
+
+def save_char_dictionary(chars: Iterable[str], target: Path) -> int:
+    """Write a Flair ``Dictionary`` of ``chars`` (in order, after ``<unk>``); returns its size."""
+    dictionary = Dictionary(add_unk=True)
+    for char in chars:
+        dictionary.add_item(char)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    dictionary.save(target)
+    return len(dictionary)
 
 
 @register_embeddings
@@ -26,7 +41,7 @@ class BatchedCharEmbeddings(TokenEmbeddings):  # type: ignore[misc]
         *,
         char_embedding_dim: int = 25,
         hidden_size_char: int = 25,
-        name: str = "b-chars",
+        name: str = CHAR_EMBEDDING_NAME,
     ) -> None:
         super().__init__()
         self.name = name

@@ -1,5 +1,9 @@
 """Scoring: a tagger on ``token<TAB>TAG`` files (exact token spans), and the whole pipeline on
-gold documents (exact character spans plus the leak rate)."""
+gold documents (exact character spans plus the leak rate).
+
+:func:`evaluate_tokens` and :func:`evaluate_documents` run a tagger or a redactor over a
+corpus and score it; the rest are the pure parts they are made of.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from anonymizer.errors import InputError
+from anonymizer.evaluation.gold import GoldDocument
+from anonymizer.span import Redaction
 
 EntitySpan = tuple[int, int, str]  # first token, last token (inclusive), label
 
@@ -241,3 +247,114 @@ def document_predictions(
                 for s in by_document.get(document, [])
             ],
         }
+
+
+# ---------------------------------------------------------------- running a tagger or the pipeline
+
+
+class Tagger(Protocol):
+    """Tags pre-tokenized sentences: (first token, last token, label, score) runs per sentence."""
+
+    def tag(self, token_lists: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str, float]]]: ...
+
+
+class Redactor(Protocol):
+    """Redacts texts, one :class:`Redaction` per text (``Anonymizer``, or a fake in tests)."""
+
+    def redact(self, texts: Sequence[str]) -> list[Redaction]: ...
+
+
+@dataclass(frozen=True)
+class TokenEvaluation:
+    sentences: tuple[TaggedSentence, ...]
+    predicted_tags: tuple[list[str], ...]  # BIO, one list per sentence
+    scores: dict[str, Any]  # per label and "micro", see :func:`score`
+    io: bool
+
+    def write_predictions(self, handle: TextIO) -> None:
+        """``token<TAB>gold<TAB>predicted`` (BIO) lines, a blank line after each sentence."""
+        write_predictions(handle, self.sentences, self.predicted_tags, io=self.io)
+
+
+def evaluate_tokens(
+    sentences: Iterable[TaggedSentence],
+    tagger: Tagger,
+    *,
+    io: bool = False,
+    labels: Iterable[str] | None = None,
+) -> TokenEvaluation:
+    """Tag the tokens of ``sentences`` as given (no re-tokenization) and score exact spans.
+
+    ``io``: the gold tags are IO-annotated (see :func:`spans_from_tags`).
+    """
+    tagged = tuple(sentences)
+    runs = tagger.tag([sentence.tokens for sentence in tagged])
+    predicted = tuple(bio_tags(len(s.tokens), r) for s, r in zip(tagged, runs, strict=True))
+    result = score(
+        [spans_from_tags(s.tags, io=io) for s in tagged],
+        [spans_from_tags(tags, io=io) for tags in predicted],
+        labels=labels,
+    )
+    return TokenEvaluation(tagged, predicted, result, io)
+
+
+DOCUMENTS_PER_BATCH = 64  # documents redacted together; only memory depends on it
+
+
+def removed_spans(text: str, redaction: Redaction) -> list[CharSpan]:
+    """The spans of ``redaction`` whose text was replaced by something else.
+
+    A span kept as it was (operator ``keep``) was found but not removed: it counts
+    as not covering its gold span, which then leaks.
+    """
+    return [
+        (r.span.start, r.span.end, r.span.label)
+        for r in redaction.replacements
+        if r.replacement != text[r.span.start : r.span.end]
+    ]
+
+
+@dataclass(frozen=True)
+class DocumentEvaluation:
+    documents: tuple[GoldDocument, ...]
+    predicted: tuple[list[CharSpan], ...]  # removed spans, one list per document
+    scores: dict[str, Any]  # per label and "micro", see :func:`score_documents`
+    leaked: tuple[LeakedSpan, ...]
+
+    def prediction_records(self) -> Iterator[dict[str, Any]]:
+        """One record per document: its removed spans and leaked gold spans, with their text.
+
+        The records hold the documents' text: they are for the evaluator, not for sharing.
+        """
+        return document_predictions(
+            [d.id for d in self.documents], [d.text for d in self.documents], self.predicted, self.leaked
+        )
+
+
+def evaluate_documents(
+    documents: Iterable[GoldDocument],
+    redactor: Redactor,
+    *,
+    labels: Iterable[str] | None = None,
+    batch_size: int = DOCUMENTS_PER_BATCH,
+) -> DocumentEvaluation:
+    """Redact every document (each one text) and score the removed spans against the gold
+    spans: exact matches, false positives and the leak rate per label."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    gold_documents = tuple(documents)
+    predicted: list[list[CharSpan]] = []
+    for start in range(0, len(gold_documents), batch_size):
+        batch = gold_documents[start : start + batch_size]
+        redactions = redactor.redact([document.text for document in batch])
+        predicted.extend(
+            removed_spans(document.text, redaction)
+            for document, redaction in zip(batch, redactions, strict=True)
+        )
+    result, leaked = score_documents(
+        [document.id for document in gold_documents],
+        [[(s.start, s.end, s.label) for s in document.spans] for document in gold_documents],
+        predicted,
+        labels=labels,
+    )
+    return DocumentEvaluation(gold_documents, tuple(predicted), result, tuple(leaked))

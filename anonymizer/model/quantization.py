@@ -11,9 +11,8 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Any, cast
 
-import torch
-
 if TYPE_CHECKING:
+    import torch
     from flair.models import SequenceTagger
 
 
@@ -24,6 +23,8 @@ def quantize_tagger(tagger: SequenceTagger, *, language_models: bool = True) -> 
     and on the tagger measured in the model card no closer to fp32 on dev.
     """
     import copy
+
+    import torch
 
     quantized: Any = copy.deepcopy(tagger).eval()
     with warnings.catch_warnings():

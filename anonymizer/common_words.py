@@ -1,0 +1,44 @@
+"""The Swedish common-word table: how the raw text writes each word (``rules/lexicon/word-case.tsv.gz``).
+
+Built by ``anonymizer build-lexicon`` (:mod:`anonymizer.training.common_words`).
+Loaded once. The strict preset asks it whether a capitalised word is known to be
+an ordinary word; the tagger's lexicon features ask it how a word is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from anonymizer.config import shipped_file
+from anonymizer.errors import ConfigError
+
+WORD_CASE_FILE = "lexicon/word-case.tsv.gz"
+
+
+@dataclass(frozen=True, slots=True)
+class WordCase:
+    total: int
+    lower: int  # written all in lower case
+    mid_capital: int  # capitalised in the middle of a sentence
+
+    @property
+    def lower_share(self) -> float:
+        return self.lower / self.total
+
+
+@lru_cache(maxsize=2)
+def load_word_cases(path: Path | None = None) -> dict[str, WordCase]:
+    """Lower-cased word form -> its counts."""
+    path = path or shipped_file("rules", WORD_CASE_FILE)
+    table: dict[str, WordCase] = {}
+    try:
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                table[row["word"]] = WordCase(int(row["total"]), int(row["lower"]), int(row["mid_capital"]))
+    except (OSError, KeyError, ValueError, TypeError) as error:
+        raise ConfigError(f"{path}: not a word-case table ({type(error).__name__}: {error})") from error
+    return table

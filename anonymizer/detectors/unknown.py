@@ -1,0 +1,171 @@
+"""The strict preset's recall aid: redact capitalised words not known to be ordinary words.
+
+Philter's idea made Swedish: what the common-word table (:mod:`anonymizer.common_words`,
+cased counts from the raw text) does not know as an ordinary word is redacted when
+it is written like a name:
+
+* a capitalised word inside a sentence that the raw text writes in lower case less
+  than ``common_share`` of the time, or never saw (``Hornstull``, ``Kastanjen``);
+* at a sentence or line start only a word the raw text almost never writes in
+  lower case (``Kalle ringde``), since any word may start a sentence;
+* an all-caps word the table does not know (``KTH``; ``BESLUT`` is known);
+* a listed first name in a name position, even when it is an ordinary word
+  (``pappa Bo``, ``Dag Berg``): after a title, kinship word or greeting, or before
+  a listed surname.
+
+Adjacent flagged words become one span. Its label is a guess from the name lists
+(place: LOC; organisation shape: ORG; otherwise PER): the text is hidden whatever
+the label.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from anonymizer.common_words import WordCase, load_word_cases
+from anonymizer.gazetteers import NameLists, load_name_lists
+from anonymizer.lexicon import Lexicon, load_lexicon
+from anonymizer.span import Rank, Span
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-:'\u2019][^\W\d_]+)*")
+# Before a sentence-starting word: nothing, or one of these after optional spaces.
+_STARTERS = frozenset(".!?:;\n\r\"'»”«\u2013\u2014-*•([")
+_GREETINGS = frozenset({"hej", "hejsan", "hallå", "tjena", "hälsningar", "mvh", "vänliga", "kära", "bästa"})
+_ORG_ENDINGS = ("skolan", "gymnasiet", "förbundet", "facket", "kyrkan", "sjukhuset", "kliniken")
+_ORG_WORDS = frozenset({"ab", "kommun", "region", "tingsrätt", "hovrätt", "ifk", "ff", "bk", "if"})
+# Care and school units named after a place: "BVC Jakobsberg" is one ORG span.
+_UNIT_WORDS = frozenset(
+    {"bvc", "mvc", "vårdcentralen", "husläkarmottagningen", "hälsocentralen", "folktandvården", "tandvården"}
+)
+# Endings of Swedish place names, for the label only.
+_PLACE_ENDINGS = (
+    "berg", "ån", "sjön", "holm", "holmen", "vik", "viken", "by", "köping", "stad", "torp", "hult",
+    "ås", "fors", "näs", "sund", "dal", "dalen", "bo", "hamn", "ryd", "tuna", "lösa", "inge", "älv",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    start: int
+    end: int
+    text: str
+
+
+class UnknownWordDetector:
+    """Finds PER, LOC and ORG candidates by what the common-word table does not know."""
+
+    name = "rule:unknown"
+    rank = Rank.LIST
+    labels = frozenset({"PER", "LOC", "ORG"})
+
+    def __init__(
+        self,
+        *,
+        words: Mapping[str, WordCase],
+        lists: NameLists,
+        lexicon: Lexicon,
+        score: float = 0.5,
+        common_share: float = 0.3,
+        min_count: int = 5,
+    ) -> None:
+        self.words = words
+        self.lists = lists
+        self.score = score
+        self.common_share = common_share
+        self.min_count = min_count
+        self._name_position = frozenset(lexicon.titles | lexicon.kinship | _GREETINGS)
+        self._places = frozenset(lists.places)
+        self._agencies = frozenset(lists.agencies)
+        self._first_names = frozenset(name.casefold() for name in lists.first_names)
+        self._surnames = frozenset(name.casefold() for name in lists.all_surnames)
+
+    @classmethod
+    def load(cls, *, score: float = 0.5) -> UnknownWordDetector:
+        """With the shipped tables and lists."""
+        return cls(words=load_word_cases(), lists=load_name_lists(), lexicon=load_lexicon(), score=score)
+
+    def detect(self, texts: Sequence[str]) -> list[list[Span]]:
+        return [self.find(text) for text in texts]
+
+    def find(self, text: str) -> list[Span]:
+        words = [_Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        flagged = [index for index, word in enumerate(words) if self._flag(text, words, index)]
+        return [self._span(text, words, run) for run in _runs(text, words, flagged)]
+
+    def _counts(self, word: str) -> WordCase | None:
+        folded = word.casefold()
+        counts = self.words.get(folded)
+        if counts is None and len(folded) > 3:
+            # genitive: "Hornstulls", "EU:s"
+            base = folded[:-2] if folded.endswith(":s") else folded[:-1] if folded.endswith("s") else None
+            counts = self.words.get(base) if base else None
+        return counts if counts is not None and counts.total >= self.min_count else None
+
+    def _flag(self, text: str, words: Sequence[_Word], index: int) -> bool:
+        word = words[index].text
+        if not word[0].isupper():
+            return False
+        counts = self._counts(word)
+        if len(word) > 1 and word.isupper():
+            return counts is None or counts.lower_share < self.common_share
+        if self._in_name_position(words, index):
+            return True
+        if _starts_sentence(text, words[index].start):
+            return counts is not None and counts.lower_share < 0.02
+        return counts is None or counts.lower_share < self.common_share
+
+    def _in_name_position(self, words: Sequence[_Word], index: int) -> bool:
+        folded = words[index].text.casefold()
+        if folded not in self._first_names:
+            return False
+        before = words[index - 1].text.casefold() if index > 0 else ""
+        after = words[index + 1].text if index + 1 < len(words) else ""
+        return before in self._name_position or (after[:1].isupper() and after.casefold() in self._surnames)
+
+    def _span(self, text: str, words: Sequence[_Word], run: Sequence[int]) -> Span:
+        first = run[0]
+        unit = first > 0 and words[first - 1].text.casefold() in _UNIT_WORDS
+        if unit and not text[words[first - 1].end : words[first].start].strip(" \t"):
+            first -= 1
+        start, end = words[first].start, words[run[-1]].end
+        surface = text[start:end]
+        folded = [words[index].text.casefold() for index in range(first, run[-1] + 1)]
+        if (
+            unit
+            or surface in self._agencies
+            or any(p.endswith(_ORG_ENDINGS) or p in _ORG_WORDS for p in folded)
+        ):
+            label = "ORG"
+        elif self._place_like(surface, folded, [words[index].text for index in run]):
+            label = "LOC"
+        else:
+            label = "PER"
+        return Span(start, end, label, self.score, self.name, rank=self.rank)
+
+    def _place_like(self, surface: str, folded: Sequence[str], parts: Sequence[str]) -> bool:
+        if surface in self._places or any(part in self._places for part in parts):
+            return True
+        return len(parts) == 1 and folded[-1] not in self._first_names and folded[-1].endswith(_PLACE_ENDINGS)
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    index = start - 1
+    while index >= 0 and text[index] in " \t":
+        index -= 1
+    return index < 0 or text[index] in _STARTERS
+
+
+def _runs(text: str, words: Sequence[_Word], flagged: Sequence[int]) -> Iterator[list[int]]:
+    """Flagged word indices grouped into runs of neighbours with only spaces between."""
+    run: list[int] = []
+    for index in flagged:
+        if run and index == run[-1] + 1 and not text[words[run[-1]].end : words[index].start].strip(" \t"):
+            run.append(index)
+            continue
+        if run:
+            yield run
+        run = [index]
+    if run:
+        yield run

@@ -1,0 +1,1 @@
+"""Measuring the pipeline: gold documents, scoring and the leak rate, synthetic documents."""

@@ -1,0 +1,124 @@
+"""The Swedish word lists (``rules/lexicon/sv.toml``): titles, kinship words, words that are
+no names, abbreviations, months and weekdays, read and checked once.
+
+Used by the gazetteer detector, mention propagation, the surrogate operator, the
+tokenizer, the time rules and the synthetic generator; each list exists only here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, get_origin, get_type_hints
+
+from anonymizer.errors import ConfigError
+
+LEXICON_FILE = "lexicon/sv.toml"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    # [names]
+    titles: frozenset[str]
+    abbreviated_titles: frozenset[str]
+    kinship: frozenset[str]
+    not_names: frozenset[str]  # case-sensitive
+    not_name_parts: frozenset[str]
+    header_words: frozenset[str]
+    surname_endings: tuple[str, ...]
+    # [calendar], in the file's order
+    months: tuple[str, ...]
+    weekdays: tuple[str, ...]
+    month_abbreviations: tuple[str, ...]
+    weekday_abbreviations: tuple[str, ...]
+    extra_month_abbreviations: tuple[str, ...]
+    extra_weekday_abbreviations: tuple[str, ...]
+    # [tokenizer]
+    abbreviations: frozenset[str]
+
+
+# The table of each list; a list of the first two must have this many words.
+_TABLES: dict[str, str] = {
+    "titles": "names",
+    "abbreviated_titles": "names",
+    "kinship": "names",
+    "not_names": "names",
+    "not_name_parts": "names",
+    "header_words": "names",
+    "surname_endings": "names",
+    "months": "calendar",
+    "weekdays": "calendar",
+    "month_abbreviations": "calendar",
+    "weekday_abbreviations": "calendar",
+    "extra_month_abbreviations": "calendar",
+    "extra_weekday_abbreviations": "calendar",
+    "abbreviations": "tokenizer",
+}
+_LENGTHS = {"months": 12, "weekdays": 7}
+_CASE_SENSITIVE = frozenset({"not_names"})
+
+
+def lexicon_path() -> Path:
+    """The shipped file: package data when installed, beside the package in a checkout
+    (the rule of ``config.shipped_file``)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "rules" / LEXICON_FILE
+    return installed if installed.is_file() else package.parent / "rules" / LEXICON_FILE
+
+
+@cache
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    """The word lists of ``path`` (default: the shipped file); errors name the file and key."""
+    path = path or lexicon_path()
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: word list file missing; reinstall the package") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    _check_keys(raw, path)
+    values: dict[str, Any] = {}
+    for name, hint in get_type_hints(Lexicon).items():
+        table = _TABLES[name]
+        words = _words(raw[table][name], path, table, name)
+        values[name] = frozenset(words) if get_origin(hint) is frozenset else words
+    return Lexicon(**values)
+
+
+def _check_keys(raw: dict[str, Any], path: Path) -> None:
+    expected: dict[str, set[str]] = {}
+    for key, table in _TABLES.items():
+        expected.setdefault(table, set()).add(key)
+    for table, keys in expected.items():
+        if not isinstance(raw.get(table), dict):
+            raise ConfigError(f"{path}: table [{table}] missing; it holds {', '.join(sorted(keys))}")
+        for key in raw[table]:
+            if key not in keys:
+                raise ConfigError(f"{path}: [{table}] {key}: unknown list; known: {', '.join(sorted(keys))}")
+        for key in sorted(keys - set(raw[table])):
+            raise ConfigError(f"{path}: [{table}] {key}: list missing")
+    for table in raw:
+        if table not in expected:
+            raise ConfigError(f"{path}: [{table}]: unknown table; known: {', '.join(sorted(expected))}")
+
+
+def _words(value: object, path: Path, table: str, key: str) -> tuple[str, ...]:
+    where = f"{path}: [{table}] {key}"
+    if not isinstance(value, list) or not all(isinstance(word, str) for word in value):
+        raise ConfigError(f'{where}: expected a list of words, e.g. {key} = ["ord", "ord"]')
+    seen: set[str] = set()
+    for word in value:
+        if not word or word != word.strip() or any(char.isspace() for char in word):
+            raise ConfigError(f"{where}: {word!r} is empty or holds a space; write one word per item")
+        if key not in _CASE_SENSITIVE and word != word.casefold():
+            raise ConfigError(f"{where}: {word!r} is not lower case; write it as {word.casefold()!r}")
+        if word in seen:
+            raise ConfigError(f"{where}: {word!r} is listed twice; keep one")
+        seen.add(word)
+    expected = _LENGTHS.get(key)
+    if expected is not None and len(value) != expected:
+        raise ConfigError(f"{where}: expected {expected} words, found {len(value)}")
+    return tuple(value)

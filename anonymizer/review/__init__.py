@@ -1,0 +1,1 @@
+"""Reviewing a run: audit summaries and drift, output verification, the review page, the demo."""
