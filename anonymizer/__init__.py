@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> object:
-    # The pipeline pulls in torch and Flair; import it only when asked for.
+    # Import the pipeline (rules, I/O; its tagger imports torch) only when asked for.
     if name == "Anonymizer":
         from anonymizer.pipeline import Anonymizer
 

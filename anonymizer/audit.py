@@ -15,6 +15,7 @@ import hmac
 import json
 import secrets
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,17 @@ AUDIT_FILE_MODE = 0o600
 
 def span_digest(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def summary_record(counts: Mapping[str, int], *, key_was_random: bool, **fields: Any) -> dict[str, Any]:
+    """The ``{"type": "summary"}`` line that closes the records of one input."""
+    return {
+        "type": "summary",
+        "counts": dict(sorted(counts.items())),
+        "spans": sum(counts.values()),
+        "audit_key": "random (this run only)" if key_was_random else "given",
+        **fields,
+    }
 
 
 class AuditLog:
@@ -74,15 +86,7 @@ class AuditLog:
         self._emit(entry)
 
     def summary(self, **fields: Any) -> None:
-        self._emit(
-            {
-                "type": "summary",
-                "counts": dict(sorted(self.counts.items())),
-                "spans": sum(self.counts.values()),
-                "audit_key": "random (this run only)" if self.key_was_random else "given",
-                **fields,
-            }
-        )
+        self._emit(summary_record(self.counts, key_was_random=self.key_was_random, **fields))
 
     def flush(self) -> None:
         """Write out (and fsync) what is buffered: call it before committing other outputs,

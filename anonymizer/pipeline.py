@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anonymizer.audit import AuditLog
+from anonymizer.cache import TextCache
 from anonymizer.config import Config, load_config, shipped_file
 from anonymizer.detectors import Detector
 from anonymizer.detectors.lists import drop_allowed
@@ -26,6 +27,8 @@ from anonymizer.span import Redaction, Span
 
 DEFAULT_MODEL = "sv-ner-int8.pt"
 DEFAULT_RUNTIME = "sv-ner-int8.rt.pt"
+#: Distinct texts :meth:`Anonymizer.detect` remembers by default.
+DEFAULT_CACHE_SIZE = 10_000
 
 
 def default_model_path() -> Path:
@@ -54,7 +57,9 @@ class Anonymizer:
         strategy: Strategy | None = None,
         model_sha256: str | None = None,
         key: bytes | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
+        """``cache_size``: how many distinct texts :meth:`detect` remembers (0: none)."""
         self.config = config
         # Without a key, keyed operators (pseudonym, surrogate, hash) are stable within
         # this object only; pass one to make them stable across runs.
@@ -71,6 +76,7 @@ class Anonymizer:
                 f"known: {', '.join(sorted(self.known_labels))}"
             )
         self._replacer = Replacer(config, key=self.key)
+        self.cache: TextCache[Span] = TextCache(cache_size)
 
     @classmethod
     def load(
@@ -82,6 +88,7 @@ class Anonymizer:
         batch_size: int | None = None,
         key: bytes | None = None,
         preset: str | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> Anonymizer:
         """The shipped model and rules, with ``preset`` (``rules/presets/NAME.toml``),
         ``config`` and the keyword options laid over them."""
@@ -107,7 +114,7 @@ class Anonymizer:
             detectors.append(DenyListDetector(config.deny))
         if not config.entities & config.model_labels:
             # Only rule labels asked for (e.g. --entities TME,PNR): skip loading the tagger.
-            return cls(config=config, detectors=detectors, model_sha256=None, key=key)
+            return cls(config=config, detectors=detectors, model_sha256=None, key=key, cache_size=cache_size)
         if config.gazetteers:
             detectors.append(GazetteerDetector(score=config.gazetteer_score))
         if config.unknown_words:
@@ -120,10 +127,32 @@ class Anonymizer:
         detectors.insert(
             0, NerDetector(model, batch_size=batch_size or config.batch_size, labels=config.model_labels)
         )
-        return cls(config=config, detectors=detectors, model_sha256=model.sha256, key=key)
+        return cls(
+            config=config, detectors=detectors, model_sha256=model.sha256, key=key, cache_size=cache_size
+        )
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
-        """Merged, disjoint spans of the selected labels for each text."""
+        """Merged, disjoint spans of the selected labels for each text.
+
+        A text seen before in this object (see :attr:`cache`), or twice in ``texts``, is
+        detected once.
+        """
+        results: list[Sequence[Span] | None] = [self.cache.get(text) for text in texts]
+        todo: dict[str, int] = {}
+        for text, found in zip(texts, results, strict=True):
+            if found is None:
+                todo.setdefault(text, len(todo))
+        if todo:
+            fresh = self._detect(list(todo))
+            for text, spans in zip(todo, fresh, strict=True):
+                self.cache.put(text, spans)
+            results = [
+                fresh[todo[text]] if found is None else found
+                for text, found in zip(texts, results, strict=True)
+            ]
+        return [list(spans) for spans in results if spans is not None]
+
+    def _detect(self, texts: Sequence[str]) -> list[list[Span]]:
         per_text: list[list[Span]] = [[] for _ in texts]
         for detector in self.detectors:
             if not detector.labels & self.config.entities:
@@ -200,11 +229,13 @@ def run_job(
     audit: AuditLog | None = None,
     one_document: bool = False,
     on_rows: Callable[[int], None] | None = None,
+    on_progress: Callable[[JobStats], None] | None = None,
 ) -> JobStats:
     """Stream every chunk of ``reader`` through ``anonymizer`` into ``writer``.
 
     ``one_document``: the whole input is one document (text files); otherwise
-    each row is one. Null and empty cells pass through untouched.
+    each row is one. Null and empty cells pass through untouched. ``on_progress``
+    gets the running totals after each chunk.
     """
     import time
 
@@ -241,4 +272,6 @@ def run_job(
         rows += chunk.num_rows
         if on_rows is not None:
             on_rows(rows)
+        if on_progress is not None:
+            on_progress(JobStats(rows=rows, counts=dict(counts), seconds=time.monotonic() - started))
     return JobStats(rows=rows, counts=dict(sorted(counts.items())), seconds=time.monotonic() - started)

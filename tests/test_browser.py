@@ -198,8 +198,14 @@ def test_the_running_demo_in_a_browser(browser: Any, tmp_path: Path) -> None:
         area.send_keys(Keys.CONTROL, Keys.ENTER)
 
         def typed_name_highlighted(driver: Any) -> bool:
-            marks = driver.find_elements(By.CSS_SELECTOR, '.anon-text.original mark.ent[data-label="PER"]')
-            return any("Anna Lind" in mark.text for mark in marks)
+            # In the page, in one go: Streamlit replaces elements while it renders.
+            return bool(
+                driver.execute_script(
+                    "return Array.from(document.querySelectorAll("
+                    "'.anon-text.original mark.ent[data-label=\"PER\"]'))"
+                    ".some(m => m.textContent.includes('Anna Lind'))"
+                )
+            )
 
         WebDriverWait(browser, 120, poll_frequency=0.5).until(typed_name_highlighted)
         assert browser.find_elements(By.CSS_SELECTOR, ".anon-text.redacted span.rep")

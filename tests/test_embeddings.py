@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from anonymizer.model import CHAR_EMBEDDING_NAME, FLAIR_EMBEDDING_NAMES, WORD_EMBEDDING_NAME
+from anonymizer.model.registry import LEXICON_EMBEDDING_NAME
 from support import flair_dictionary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,19 @@ def char_embeddings(tmp: Path) -> Any:
     return BatchedCharEmbeddings(chars, char_embedding_dim=4, hidden_size_char=3, name=CHAR_EMBEDDING_NAME)
 
 
+def lexicon_embeddings(tmp: Path) -> Any:
+    from anonymizer.model.lexicon import LexiconEmbeddings
+    from anonymizer.model.lexicon_features import LexiconTables
+
+    tables = LexiconTables(
+        lookup={"anna": 0b101, "erik": 0b1, "umeå": 0b10000000, "göteborg": 0b10000000, "här": 1 << 14},
+        org_suffixes=("skolan",),
+        org_keywords=frozenset({"ab"}),
+        unit_words=frozenset({"bvc"}),
+    )
+    return LexiconEmbeddings(tables, name=LEXICON_EMBEDDING_NAME)
+
+
 def flair_embeddings(key: str) -> Callable[[Path], Any]:
     def build(tmp: Path) -> Any:
         from flair.embeddings import FlairEmbeddings
@@ -91,6 +105,7 @@ EMBEDDINGS: dict[str, Callable[[Path], Any]] = {
     WORD_EMBEDDING_NAME: word_embeddings,
     CHAR_EMBEDDING_NAME: char_embeddings,
     **{name: flair_embeddings(key) for key, name in FLAIR_EMBEDDING_NAMES.items()},
+    LEXICON_EMBEDDING_NAME: lexicon_embeddings,
 }
 TAGGERS = ["tagger-fp32", "tagger-int8"]
 
@@ -113,7 +128,12 @@ def tagger_of_all(tmp: Path) -> Any:
             path
         )
     stack = stack_embeddings(
-        chars=tmp / "chars.pkl", char_dim=4, char_hidden=3, words=tmp / "words.kv", language_models=lms
+        chars=tmp / "chars.pkl",
+        char_dim=4,
+        char_hidden=3,
+        words=tmp / "words.kv",
+        language_models=lms,
+        lexicon=lexicon_embeddings(tmp).tables,
     )
     tags = flair_dictionary(["O", "S-PER", "B-PER", "E-PER", "I-PER", "S-LOC", "S-ORG"], unknown=False)
     return SequenceTagger(hidden_size=4, embeddings=stack, tag_dictionary=tags, tag_type="ner", use_crf=True)

@@ -31,7 +31,7 @@ def test_labels_outside_entities_are_kept(fake_anonymizer: Anonymizer) -> None:
 def test_detectors_get_the_whole_batch_once() -> None:
     detector = FakeDetector({"Anna": "PER"})
     anonymizer = Anonymizer(config=make_config().with_entities(frozenset({"PER"})), detectors=[detector])
-    anonymizer.redact(["Anna"] * 7)
+    anonymizer.redact([f"Anna {i}" for i in range(7)])
     assert detector.calls == [7]
 
 

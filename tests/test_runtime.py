@@ -136,7 +136,9 @@ def test_spans_from_tags_equal_flairs_reading_of_any_tag_sequence() -> None:
     for _ in range(2000):
         tags = [rng.choice(alphabet) for _ in range(rng.randint(0, 9))]
         scores = [rng.random() for _ in tags]
-        want = [(ids[0], ids[-1], label, score) for ids, score, label in get_spans_from_bio(list(tags), scores)]
+        want = [
+            (ids[0], ids[-1], label, score) for ids, score, label in get_spans_from_bio(list(tags), scores)
+        ]
         assert spans_from_tags(tags, scores) == want
 
 
@@ -206,6 +208,25 @@ def test_shipped_runtime_equals_flairs_per_sentence_predict_on_the_dev_files(
     differ = sum(1 for a, b in zip(alone, batched, strict=True) if [t for t, _ in a] != [t for t, _ in b])
     record_property("flair_batched_differs", differ)
     print(f"{name}: Flair mini-batch 32 tags differ from one sentence per batch in {differ} of {len(alone)}")
+
+
+@pytest.mark.shipped_model
+def test_shipped_runtime_does_not_depend_on_the_thread_count(shipped_runtime: TaggerRuntime) -> None:
+    """Worker processes may run with other thread counts: results must not move."""
+    import torch
+
+    from anonymizer.evaluation.evaluate import read_conll
+
+    token_lists = [s.tokens for s in read_conll(dev_file("talbanken_dev.bio"))][:150]
+    before = torch.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            results.append(shipped_runtime.predict(token_lists))
+    finally:
+        torch.set_num_threads(before)
+    assert results[0] == results[1]
 
 
 @pytest.mark.shipped_model
@@ -299,10 +320,14 @@ def test_every_record_redacted_alone_equals_its_redaction_in_the_file(
         anonymizer = Anonymizer.load(key=KEY, batch_size=batch_size)
         for chunk_rows in (1, 5, 256):
             for path, fmt in records:
-                got = cells(redact_file(anonymizer, path, fmt=fmt, fields=["text"], chunk_rows=chunk_rows), fmt)
+                got = cells(
+                    redact_file(anonymizer, path, fmt=fmt, fields=["text"], chunk_rows=chunk_rows), fmt
+                )
                 assert got == want[path], (path.name, batch_size, chunk_rows)
             # A text file is one document: the same output whatever the batch and chunk.
-            text = redact_file(anonymizer, SAMPLES / "letter.txt", fmt="text", fields=(), chunk_rows=chunk_rows)
+            text = redact_file(
+                anonymizer, SAMPLES / "letter.txt", fmt="text", fields=(), chunk_rows=chunk_rows
+            )
             letter = letter or text
             assert text == letter, ("letter.txt", batch_size, chunk_rows)
     assert letter is not None and b"[PER_" in letter
@@ -321,10 +346,14 @@ def test_a_cold_start_redacts_the_letter_without_importing_flair() -> None:
         env={**os.environ, "ANONYMIZE_KEY": KEY.hex()},
     )
     imported = {
-        line.rsplit("|", 1)[-1].strip() for line in done.stderr.decode().splitlines() if "import time:" in line
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.decode().splitlines()
+        if "import time:" in line
     }
     assert "torch" in imported and "anonymizer.model.runtime" in imported  # the list is real
     heavy = sorted(name for name in imported if name.split(".")[0] in {"flair", "transformers", "sklearn"})
     assert heavy == []
-    want = redact_file(Anonymizer.load(key=KEY), SAMPLES / "letter.txt", fmt="text", fields=(), chunk_rows=256)
+    want = redact_file(
+        Anonymizer.load(key=KEY), SAMPLES / "letter.txt", fmt="text", fields=(), chunk_rows=256
+    )
     assert done.stdout == want

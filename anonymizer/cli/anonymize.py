@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +12,15 @@ import click
 
 from anonymizer import __version__
 from anonymizer.audit import AUDIT_KEY_ENV
+from anonymizer.cli.batch import JOB_OPTIONS, is_job, run_batch
 from anonymizer.cli.common import exit_codes, split_labels, stderr
+from anonymizer.cli.progress import FileProgress
 from anonymizer.config import Config
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
 from anonymizer.io.atomic import raise_on_signals
 from anonymizer.operators.registry import needs_key
+from anonymizer.pipeline import DEFAULT_CACHE_SIZE
 
 STDIN = "-"
 KEY_ENV = "ANONYMIZE_KEY"
@@ -31,9 +34,7 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument(
-    "input_path", metavar="[INPUT]", default=STDIN, type=click.Path(dir_okay=False, allow_dash=True)
-)
+@click.argument("inputs", metavar="[INPUT]...", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
     "-c",
     "--column",
@@ -44,8 +45,8 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Output file (default: stdout), same format as the input.",
+    type=click.Path(allow_dash=True),
+    help="Output file (default: stdout), same format as the input; a folder (DIR/) for several inputs.",
 )
 @click.option(
     "--format",
@@ -105,6 +106,39 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Model file instead of the shipped one.",
 )
+@click.option(
+    "--cache-size",
+    type=click.IntRange(min=0),
+    default=DEFAULT_CACHE_SIZE,
+    show_default=True,
+    help="Distinct texts remembered, so repeated texts are detected once (0: off).",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: the usable cores).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where parts run.",
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (default: a local cluster)."
+)
+@click.option("--resume", is_flag=True, help="Skip files done by an earlier run into the same -o DIR.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first file that fails.")
+@click.option(
+    "--include", multiple=True, metavar="PATTERN", help="Only files matching this pattern; repeatable."
+)
+@click.option(
+    "--exclude", multiple=True, metavar="PATTERN", help="Leave out files matching this pattern; repeatable."
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the run report (JSON) here (default: beside the audit log).",
+)
+@click.option("--part-size", metavar="SIZE", help="Split files into parts of about this size (default 4M).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.version_option(__version__, "--version", prog_name="anonymize")
 def anonymize(**options: Any) -> None:
@@ -120,7 +154,14 @@ def anonymize(**options: Any) -> None:
       cat letter.txt | anonymize > out.txt
     """
     with exit_codes(), raise_on_signals():
-        _run(**options)
+        inputs = options.pop("inputs")
+        job = {name: options.pop(name) for name in JOB_OPTIONS}
+        if is_job(inputs, options["output"], job):
+            run_batch(inputs=inputs, **options, **job)
+        elif len(inputs) > 1:
+            raise UsageError("several inputs need an output folder: pass -o DIR")
+        else:
+            _run(input_path=inputs[0] if inputs else STDIN, **options)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -147,6 +188,7 @@ def _run(
     audit_include_text: bool,
     model_path: Path | None,
     quiet: bool,
+    cache_size: int,
 ) -> None:
     from anonymizer.audit import AuditLog
     from anonymizer.pipeline import Anonymizer, run_job
@@ -172,6 +214,7 @@ def _run(
         model_path=model_path,
         batch_size=batch_size,
         key=_operator_key(key_file),
+        cache_size=cache_size,
     )
     show_progress = not quiet and sys.stderr.isatty()
     with ExitStack() as stack:
@@ -184,15 +227,19 @@ def _run(
             audit = stack.enter_context(AuditLog(audit_path, key=key, include_text=audit_include_text))
         out = stack.enter_context(atomic_output(target, stdout=sys.stdout.buffer))
         writer = open_writer(out, reader=reader)
-        progress = stack.enter_context(_progress() if show_progress else nullcontext())
-        task = progress.add_task("anonymizing", total=None) if progress is not None else None
+        size = None if input_path == STDIN else os.path.getsize(input_path)
+        progress = stack.enter_context(FileProgress(size)) if show_progress else None
         stats = run_job(
             anonymizer,
             reader,
             writer,
             audit=audit,
             one_document=fmt == "text",
-            on_rows=(lambda rows: progress.update(task, completed=rows)) if progress is not None else None,
+            on_progress=(
+                (lambda s: progress.update(bytes_read=reader.bytes_read, rows=s.rows, spans=s.spans))
+                if progress is not None
+                else None
+            ),
         )
         writer.close()
         if audit is not None:
@@ -237,26 +284,6 @@ def _operator_key(key_file: Path | None) -> bytes | None:
 
 def _uses_keyed_operators(config: Config) -> bool:
     return any(needs_key(config.operator_for(label)) for label in config.entities)
-
-
-def _progress() -> Any:
-    from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
-    from rich.text import Text
-
-    class RowsPerSecond(ProgressColumn):
-        def render(self, task: Task) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
-
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.completed:,.0f} rows"),
-        RowsPerSecond(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-    )
 
 
 def main() -> None:

@@ -32,6 +32,8 @@ from anonymizer.span import Rank, Span
 _WORD = re.compile(r"[^\W\d_]+(?:[-:'\u2019][^\W\d_]+)*")
 # Before a sentence-starting word: nothing, or one of these after optional spaces.
 _STARTERS = frozenset(".!?:;\n\r\"'»”«\u2013\u2014-*•([")
+# At a sentence start only words the raw text writes in lower case less often than this.
+_NAME_ONLY_SHARE = 0.05
 _GREETINGS = frozenset({"hej", "hejsan", "hallå", "tjena", "hälsningar", "mvh", "vänliga", "kära", "bästa"})
 _ORG_ENDINGS = ("skolan", "gymnasiet", "förbundet", "facket", "kyrkan", "sjukhuset", "kliniken")
 _ORG_WORDS = frozenset({"ab", "kommun", "region", "tingsrätt", "hovrätt", "ifk", "ff", "bk", "if"})
@@ -113,16 +115,22 @@ class UnknownWordDetector:
         if self._in_name_position(words, index):
             return True
         if _starts_sentence(text, words[index].start):
-            return counts is not None and counts.lower_share < 0.02
+            return counts is not None and counts.lower_share < _NAME_ONLY_SHARE
         return counts is None or counts.lower_share < self.common_share
 
     def _in_name_position(self, words: Sequence[_Word], index: int) -> bool:
+        """A listed first name after a title, kinship word or greeting, or before a
+        capitalised listed surname; or such a surname after a capitalised first name."""
         folded = words[index].text.casefold()
+        before = words[index - 1].text if index > 0 else ""
+        after = words[index + 1].text if index + 1 < len(words) else ""
+        if folded in self._surnames and before[:1].isupper() and before.casefold() in self._first_names:
+            return True
         if folded not in self._first_names:
             return False
-        before = words[index - 1].text.casefold() if index > 0 else ""
-        after = words[index + 1].text if index + 1 < len(words) else ""
-        return before in self._name_position or (after[:1].isupper() and after.casefold() in self._surnames)
+        return before.casefold() in self._name_position or (
+            after[:1].isupper() and after.casefold() in self._surnames
+        )
 
     def _span(self, text: str, words: Sequence[_Word], run: Sequence[int]) -> Span:
         first = run[0]
@@ -135,7 +143,7 @@ class UnknownWordDetector:
         if (
             unit
             or surface in self._agencies
-            or any(p.endswith(_ORG_ENDINGS) or p in _ORG_WORDS for p in folded)
+            or any(p.endswith(_ORG_ENDINGS) or p in _ORG_WORDS or p in _UNIT_WORDS for p in folded)
         ):
             label = "ORG"
         elif self._place_like(surface, folded, [words[index].text for index in run]):

@@ -61,6 +61,12 @@ class Reader(Protocol):
 
     def __iter__(self) -> Iterator[Chunk]: ...
 
+    @property
+    def bytes_read(self) -> int | None:
+        """How far into the input the reader is, in bytes (read-ahead included); ``None``
+        when that is unknown (stdin). For progress: the share done of a file."""
+        ...
+
     def writer(self, target: BinaryIO) -> Writer:
         """A writer producing this input's format, encoding and schema on ``target``."""
         ...
@@ -84,6 +90,15 @@ class ReaderBase:
     @property
     def display_name(self) -> str:
         return display_name(self.source)
+
+    @property
+    def bytes_read(self) -> int | None:
+        if self.source == STDIN or self._stream is None:
+            return None
+        try:
+            return self._stream.tell()
+        except (OSError, ValueError):  # closed at the end, or not seekable
+            return None
 
     def _start_iteration(self) -> None:
         if self._iterated:

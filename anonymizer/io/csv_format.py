@@ -72,7 +72,10 @@ class CsvReader(ReaderBase):
         encoding: str,
         delimiter: str,
         chunk_rows: int,
+        first_row: int = 0,
     ) -> None:
+        """``first_row``: the index of the stream's first record in its file (a part of a file
+        that starts after the header, as :mod:`anonymizer.jobs` reads it)."""
         super().__init__(source, stream, owns_stream=owns_stream)
         check_fields(source, self.fmt, fields)
         if len(delimiter) != 1:
@@ -81,6 +84,7 @@ class CsvReader(ReaderBase):
         self.fields: tuple[str | None, ...] = fields
         self.delimiter = delimiter
         self._chunk_rows = chunk_rows
+        self._first_row = first_row
         self._lines = LineSource(stream, name=self.display_name, encoding=encoding)
         self._captured: list[str] = []
         self._csv = csv.reader(self._feed(), delimiter=delimiter, strict=True)
@@ -141,7 +145,7 @@ class CsvReader(ReaderBase):
         width = len(self.available_fields)
         lines: list[CsvLine] = []
         records = 0
-        first_row = 0
+        first_row = self._first_row
         pending_blank = 0
 
         def take_chunk() -> Chunk:

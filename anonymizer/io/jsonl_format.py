@@ -73,7 +73,11 @@ class JsonlReader(ReaderBase):
         fields: tuple[str, ...],
         encoding: str,
         chunk_rows: int,
+        first_row: int = 0,
+        check_keys: bool = True,
     ) -> None:
+        """``first_row``: the index of the stream's first record in its file; ``check_keys``
+        off: a part of a file (:mod:`anonymizer.jobs`) need not hold every selected key."""
         super().__init__(source, stream, owns_stream=owns_stream)
         check_fields(source, self.fmt, fields)
         self.fields: tuple[str | None, ...] = fields
@@ -81,10 +85,20 @@ class JsonlReader(ReaderBase):
         """Keys seen so far, in order of first appearance (at most 1000)."""
         self._seen: set[str] = set()
         self._chunk_rows = chunk_rows
+        self._first_row = first_row
+        self._check_keys = check_keys
         self._lines = LineSource(stream, name=self.display_name, encoding=encoding, universal=False)
 
     def writer(self, target: BinaryIO) -> Writer:
         return JsonlWriter(target, encoding=self._lines.output_encoding, bom=self._lines.bom)
+
+    @property
+    def output_encoding(self) -> str:
+        return self._lines.output_encoding
+
+    @property
+    def bom(self) -> bool:
+        return self._lines.bom
 
     def _parse(self, content: str, record: int) -> dict[str, object]:
         where = f"{self.display_name}: line {self._lines.lines_read} (record {record})"
@@ -117,7 +131,7 @@ class JsonlReader(ReaderBase):
         self._start_iteration()
         lines: list[JsonlLine] = []
         records = 0
-        first_row = 0
+        first_row = self._first_row
         pending_blank = 0
         found = {key: False for key in self.fields}
 
@@ -155,7 +169,7 @@ class JsonlReader(ReaderBase):
         if lines:
             yield take_chunk()
         absent = [str(key) for key, seen in found.items() if not seen]
-        if first_row + records and absent:
+        if self._check_keys and first_row + records and absent:
             raise UsageError(
                 f"{self.display_name}: no object has the key {format_names(absent)} "
                 f"(misspelt {OPTION}?); keys seen: {format_names(self.available_fields)}",

@@ -7,6 +7,7 @@ or disk use grows with the input.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 
 from anonymizer.errors import InputError, UsageError
 from anonymizer.io.base import (
+    STDIN,
     Chunk,
     Fields,
     ReaderBase,
@@ -66,8 +68,16 @@ class ParquetReader(ReaderBase):
         *,
         fields: tuple[str, ...],
         chunk_rows: int,
+        row_groups: range | None = None,
+        path: Path | None = None,
     ) -> None:
-        """``stream`` is stdin (spooled here), or ``None`` to open ``source`` as a path."""
+        """``stream`` is stdin (spooled here), or ``None`` to open ``source`` as a path.
+
+        ``row_groups``: read only these (a part of the file, as :mod:`anonymizer.jobs` reads
+        it); record indices still count from the start of the file. Chunks never span two
+        row groups, so a part yields the chunks the whole file yields for those rows.
+        ``path``: the file to open, when ``source`` is only its name for messages.
+        """
         spool = None
         if stream is not None:
             spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 (closed by close())
@@ -82,8 +92,11 @@ class ParquetReader(ReaderBase):
         self.fields: tuple[str | None, ...] = fields
         self._names = fields
         self._chunk_rows = chunk_rows
+        self._row_groups = row_groups
+        self._path = path
+        self._rows_read = 0
         try:
-            self._file = pq.ParquetFile(spool if spool is not None else Path(source))
+            self._file = pq.ParquetFile(spool if spool is not None else (path or Path(source)))
             self.schema = self._file.schema_arrow
         except (OSError, pa.ArrowException) as exc:
             self.close()
@@ -136,25 +149,42 @@ class ParquetReader(ReaderBase):
             file.close()
         super().close()
 
+    @property
+    def bytes_read(self) -> int | None:
+        """Estimated from the share of rows read (Parquet is not read front to back)."""
+        if self.source == STDIN:
+            return None
+        try:
+            size = os.path.getsize(self._path or self.source)
+            total = self._file.metadata.num_rows
+        except (OSError, ValueError):
+            return None
+        return size if not total else size * self._rows_read // total
+
     def __iter__(self) -> Iterator[Chunk]:
         self._start_iteration()
-        first_row = 0
-        try:
-            batches = self._file.iter_batches(batch_size=self._chunk_rows)
-        except (OSError, pa.ArrowException) as exc:
-            raise InputError(f"{self.display_name}: cannot read Parquet data ({exc})") from None
-        while True:
+        meta = self._file.metadata
+        groups = range(meta.num_row_groups) if self._row_groups is None else self._row_groups
+        first_row = sum(meta.row_group(i).num_rows for i in range(groups.start)) if len(groups) else 0
+        self._rows_read = first_row
+        for group in groups:
             try:
-                batch = next(batches)
-            except StopIteration:
-                break
+                batches = self._file.iter_batches(batch_size=self._chunk_rows, row_groups=[group])
             except (OSError, pa.ArrowException) as exc:
-                raise InputError(
-                    f"{self.display_name}: cannot read Parquet data after row {first_row} ({exc})"
-                ) from None
-            fields: Fields = {name: batch.column(name).to_pylist() for name in self._names}
-            yield Chunk(first_row=first_row, fields=fields, native=ParquetNative(batch))
-            first_row += batch.num_rows
+                raise InputError(f"{self.display_name}: cannot read Parquet data ({exc})") from None
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                except (OSError, pa.ArrowException) as exc:
+                    raise InputError(
+                        f"{self.display_name}: cannot read Parquet data after row {first_row} ({exc})"
+                    ) from None
+                fields: Fields = {name: batch.column(name).to_pylist() for name in self._names}
+                yield Chunk(first_row=first_row, fields=fields, native=ParquetNative(batch))
+                first_row += batch.num_rows
+                self._rows_read = first_row
         self.close()
 
 
@@ -178,18 +208,7 @@ class ParquetOutput:
 
     def write(self, chunk: Chunk, replaced: Fields) -> None:
         """A ``None`` replacement writes null."""
-        check_replaced(chunk, replaced)
-        native = chunk.native
-        if not isinstance(native, ParquetNative):
-            raise TypeError("not a Parquet chunk")
-        batch = native.batch
-        columns = list(batch.columns)
-        for name, values in replaced.items():
-            if values == chunk.fields[name]:
-                continue
-            index = self._schema.get_field_index(str(name))
-            columns[index] = _string_array(values, self._schema.field(index).type)
-        batch = pa.RecordBatch.from_arrays(columns, schema=self._schema)
+        batch = replaced_batch(chunk, replaced, self._schema)
         self._pending.append(batch)
         self._pending_rows += batch.num_rows
         self._pending_bytes += batch.nbytes
@@ -205,6 +224,22 @@ class ParquetOutput:
     def close(self) -> None:
         self._flush()
         self._writer.close()
+
+
+def replaced_batch(chunk: Chunk, replaced: Fields, schema: pa.Schema) -> pa.RecordBatch:
+    """``chunk``'s record batch with the ``replaced`` columns put in (``None`` writes null)."""
+    check_replaced(chunk, replaced)
+    native = chunk.native
+    if not isinstance(native, ParquetNative):
+        raise TypeError("not a Parquet chunk")
+    batch = native.batch
+    columns = list(batch.columns)
+    for name, values in replaced.items():
+        if values == chunk.fields[name]:
+            continue
+        index = schema.get_field_index(str(name))
+        columns[index] = _string_array(values, schema.field(index).type)
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 def _string_array(values: list[str | None], type_: pa.DataType) -> pa.Array[Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from anonymizer.model.registry import (
     CHAR_EMBEDDING_NAME,
     FLAIR_EMBEDDING_NAMES,
+    LEXICON_EMBEDDING_NAME,
     WORD_EMBEDDING_NAME,
     check_stack_order,
 )
@@ -20,11 +21,13 @@ def stack_embeddings(
     char_hidden: int,
     words: Path | None = None,
     language_models: dict[str, Path] | None = None,
+    lexicon: Any | None = None,
 ) -> Any:
     """A ``StackedEmbeddings`` in sorted-name order: word vectors (gensim ``KeyedVectors``
     at ``words``), the character BiLSTM over the dictionary at ``chars``, and the
     character LMs of ``language_models`` (recipe key of :data:`FLAIR_EMBEDDING_NAMES`
-    -> ``LanguageModel`` file)."""
+    -> ``LanguageModel`` file), and the lexicon features of ``lexicon`` (a
+    :class:`~anonymizer.model.lexicon_features.LexiconTables`)."""
     from flair.embeddings import FlairEmbeddings, StackedEmbeddings, WordEmbeddings
 
     from anonymizer.model.chars import BatchedCharEmbeddings
@@ -44,5 +47,9 @@ def stack_embeddings(
     stack.extend(
         FlairEmbeddings(str(lms[key]), name=name) for key, name in FLAIR_EMBEDDING_NAMES.items() if key in lms
     )
+    if lexicon is not None:
+        from anonymizer.model.lexicon import LexiconEmbeddings
+
+        stack.append(LexiconEmbeddings(lexicon, name=LEXICON_EMBEDDING_NAME))
     check_stack_order([embedding.name for embedding in stack])
     return StackedEmbeddings(stack)

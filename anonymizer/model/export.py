@@ -89,7 +89,10 @@ def _plain(tensor: torch.Tensor) -> torch.Tensor:
 def _embedding(embedding: Any) -> dict[str, Any]:
     kind = type(embedding).__name__
     if kind == "WordEmbeddings":
-        if getattr(embedding, "field", None) is not None or getattr(embedding, "layer_norm", None) is not None:
+        if (
+            getattr(embedding, "field", None) is not None
+            or getattr(embedding, "layer_norm", None) is not None
+        ):
             raise ExportError(f"{embedding.name}: word embeddings on a label field or with layer norm")
         ranked = sorted(embedding.vocab.items(), key=lambda item: item[1])
         if [index for _, index in ranked] != list(range(len(ranked))):
@@ -174,7 +177,9 @@ def _int8(weight: torch.Tensor) -> dict[str, Any]:
 
 def _lstm(module: Any) -> dict[str, Any]:
     directions = 2 if module.bidirectional else 1
-    suffixes = [f"l{layer}{'_reverse' if d else ''}" for layer in range(module.num_layers) for d in range(directions)]
+    suffixes = [
+        f"l{layer}{'_reverse' if d else ''}" for layer in range(module.num_layers) for d in range(directions)
+    ]
     if not module.bias:
         raise ExportError("LSTMs without biases are not supported")
     spec: dict[str, Any] = {

@@ -21,13 +21,20 @@ WORD_EMBEDDING_NAME = "a-words"
 CHAR_EMBEDDING_NAME = "b-chars"
 # Recipe key (``[embeddings]`` table) -> name of the character language model's embedding.
 FLAIR_EMBEDDING_NAMES = {"flair_forward": "c-flair-forward", "flair_backward": "d-flair-backward"}
-STACK_ORDER: tuple[str, ...] = (WORD_EMBEDDING_NAME, CHAR_EMBEDDING_NAME, *FLAIR_EMBEDDING_NAMES.values())
+LEXICON_EMBEDDING_NAME = "e-lexicon"
+STACK_ORDER: tuple[str, ...] = (
+    WORD_EMBEDDING_NAME,
+    CHAR_EMBEDDING_NAME,
+    *FLAIR_EMBEDDING_NAMES.values(),
+    LEXICON_EMBEDDING_NAME,
+)
 
 # Our embedding classes ("module:Class") -> earlier modules of the class. Importing
 # the module registers the class with Flair (fp32 files name it by class name);
 # pickled files (our int8 format) name the module, so old ones are mapped on load.
 OWN_EMBEDDINGS: dict[str, tuple[str, ...]] = {
     "anonymizer.model.chars:BatchedCharEmbeddings": ("anonymizer.detectors.chars",),
+    "anonymizer.model.lexicon:LexiconEmbeddings": (),
 }
 
 _POSITION = re.compile(r"^\d+-")

@@ -97,7 +97,7 @@ class _Linear:
             self.packed = torch.ops.quantized.linear_prepack(_quantized(spec), self.bias)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.packed is None:
+        if self.weight is not None:
             return torch.nn.functional.linear(x, self.weight, self.bias)
         y: torch.Tensor = torch.ops.quantized.linear_dynamic.default(
             x, self.packed, reduce_range=self.reduce_range
@@ -128,7 +128,9 @@ class _LSTM:
                     )
                 )
             else:
-                self.params.extend([cell["w_ih"]["weight"], cell["w_hh"]["weight"], cell["b_ih"], cell["b_hh"]])
+                self.params.extend(
+                    [cell["w_ih"]["weight"], cell["w_hh"]["weight"], cell["b_ih"], cell["b_hh"]]
+                )
 
     def packed(self, data: torch.Tensor, batch_sizes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Output rows and final hidden states ``[layers * directions, batch, hidden]``."""
@@ -239,8 +241,8 @@ class _CharLSTM:
     def char_ids(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
         """Dictionary ids of every character of ``texts`` in one array."""
         points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        where = np.minimum(np.searchsorted(self.codepoints, points), len(self.codepoints) - 1)
-        known = self.codepoints[where] == points
+        where = np.minimum(np.searchsorted(self.codepoints, points), max(len(self.codepoints) - 1, 0))
+        known = self.codepoints[where] == points if len(self.codepoints) else np.zeros(len(points), bool)
         if self.unknown is None and not known.all():
             raise ValueError("a character is not in the model's character dictionary, which has no <unk>")
         return np.where(known, self.ids[where], 0)
@@ -355,9 +357,7 @@ class TaggerRuntime:
         features = self.features(tokens)
         if self.transitions is None:
             confidence, best = torch.max(torch.softmax(features[0], dim=1), dim=1)
-            return TaggedSentence(
-                tuple(self.tags[i] for i in best.tolist()), tuple(confidence.tolist())
-            )
+            return TaggedSentence(tuple(self.tags[i] for i in best.tolist()), tuple(confidence.tolist()))
         return self._viterbi(features)
 
     def _viterbi(self, features: torch.Tensor) -> TaggedSentence:

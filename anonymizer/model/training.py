@@ -136,6 +136,7 @@ def train_tagger(
     tagger: Mapping[str, Any],
     training: Mapping[str, Any],
     embeddings: Callable[[], Any],
+    warm_start: Callable[[list[str]], Any] | None = None,
     silver: list[Path] | None = None,
     resume: bool = True,
     max_epochs: int | None = None,
@@ -145,7 +146,8 @@ def train_tagger(
     """Train (or resume) the BiLSTM-CRF tagger in ``out``; returns the best model's path.
 
     ``tagger`` and ``training`` are a recipe's tables of those names; ``embeddings``
-    builds the embedding stack of a new tagger (not called on resume).
+    builds the embedding stack of a new tagger (not called on resume); ``warm_start``,
+    when given, builds the new tagger instead from the corpus's labels.
     """
     import flair
     import torch
@@ -166,6 +168,10 @@ def train_tagger(
         register_own_embeddings()
         model = SequenceTagger.load(str(out / CHECKPOINT))
         log.info("resuming after epoch %d at learning rate %g", start_epoch, learning_rate)
+    elif warm_start is not None:
+        labels = corpus.make_label_dictionary("ner", add_unk=False).get_items()
+        model = warm_start(list(labels))
+        log.info("warm start: %s", model.label_dictionary)
     else:
         label_dictionary = corpus.make_label_dictionary("ner", add_unk=False)
         model = SequenceTagger(

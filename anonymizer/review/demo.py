@@ -7,20 +7,19 @@ directly and through Streamlit's ``AppTest``.
 from __future__ import annotations
 
 import csv
-import inspect
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, cast
 
 from anonymizer.audit import span_digest
-from anonymizer.config import OperatorSpec, shipped_file
+from anonymizer.config import OperatorSpec, preset_names
 from anonymizer.errors import InputError, UsageError
 from anonymizer.io import open_reader
 from anonymizer.pipeline import Anonymizer
 from anonymizer.review.render import Highlight, render_original, render_redacted
 
 OPERATORS = ("placeholder", "pseudonym", "surrogate", "mask")
+STRICT = "strict"
 MAX_ROWS = 200
 """Rows of an uploaded CSV file that are shown (the demo is for small files)."""
 MAX_UPLOAD_BYTES = 2 << 20
@@ -35,23 +34,15 @@ EXAMPLE = (
 
 
 def strict_available() -> bool:
-    """Whether this version has the strict preset (``rules/presets/strict.toml``).
-
-    The preset is loaded with ``Anonymizer.load(preset="strict")``; while that option
-    does not exist yet the demo's strict switch stays off.
-    """
-    has_option = "preset" in inspect.signature(Anonymizer.load).parameters
-    return has_option and shipped_file("rules", "presets/strict.toml").is_file()
+    """Whether this installation ships the strict preset (``rules/presets/strict.toml``)."""
+    return STRICT in preset_names()
 
 
 def load_anonymizer(*, strict: bool = False) -> Anonymizer:
-    """The shipped model and rules (the slow part: the demo caches it)."""
-    if not strict:
-        return Anonymizer.load()
-    if not strict_available():
-        raise UsageError("this version has no strict preset (rules/presets/strict.toml)")
-    # Called through Any until Anonymizer.load has the preset option in every checkout.
-    return cast(Any, Anonymizer.load)(preset="strict")  # type: ignore[no-any-return]
+    """The shipped model and rules, or the strict preset (the slow part: the demo caches it)."""
+    if strict and not strict_available():
+        raise UsageError(f"this installation has no {STRICT} preset")
+    return Anonymizer.load(preset=STRICT if strict else None)
 
 
 def with_operator(anonymizer: Anonymizer, operator: str) -> Anonymizer:

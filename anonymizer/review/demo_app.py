@@ -22,7 +22,8 @@ def shipped_anonymizer(strict: bool) -> Anonymizer:
 
 def main() -> None:
     st.set_page_config(page_title="anonymizer demo", layout="wide")
-    st.title("anonymizer: Swedish text without personal data")
+    st.title("anonymizer demo")
+    st.caption("Swedish text without personal data. What you paste stays on this machine.")
     if "audit_key" not in st.session_state:
         st.session_state["audit_key"] = secrets.token_bytes(32)
 
@@ -33,9 +34,10 @@ def main() -> None:
             "Strict preset",
             value=False,
             disabled=not strict_ok,
-            help="Also redact capitalised words that are not known ordinary words."
+            help="Recall first: also redact capitalised words that are not known ordinary "
+            "words, and the tagger's uncertain entities."
             if strict_ok
-            else "This version has no strict preset.",
+            else "This installation has no strict preset.",
         )
         source = st.radio("Input", ("Paste text", "Upload CSV"))
 

@@ -3,7 +3,8 @@
 Layout of the output folder::
 
     resources/chars.pkl, resources/words.kv   embeddings made from local data
-    data/                                     gold files with TME tags (time_labels)
+    data/                                     prepared train/dev files (labels dropped,
+                                              TME from the rules, augmented copies)
     checkpoint.pt, checkpoint.json            last finished epoch (for --resume)
     best-model.pt                             best dev micro F1 over all runs
     training.log                              Flair's log
@@ -16,8 +17,8 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,6 +27,7 @@ from anonymizer.model.registry import FLAIR_EMBEDDING_NAMES
 from anonymizer.training.embeddings import build_char_dictionary, train_word_vectors
 
 log = logging.getLogger(__name__)
+LEXICON_SHAPES_FILE = "lexicon/features.toml"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,17 @@ RECIPE_SCHEMA: dict[str, dict[str, Key]] = {
         "silver": Key(list, required=False, items=str),
         # Add TME tags from the time rules to the gold files (they have none).
         "time_labels": Key(bool, required=False),
+        # Labels to turn into O in every file (SUC's MSR).
+        "drop_labels": Key(list, required=False, items=str),
+        # Share of the training sentences without any entity that is kept (default 1).
+        "keep_empty": Key(float, required=False),
+    },
+    # Optional: copies of training sentences (anonymizer.training.augment).
+    "augment": {
+        "mention_share": Key(float, required=False),
+        "lower_share": Key(float, required=False),
+        "upper_share": Key(float, required=False),
+        "seed": Key(int, required=False),
     },
     "embeddings": {
         # false: characters only, an ablation (models/README.md).
@@ -66,6 +79,8 @@ RECIPE_SCHEMA: dict[str, dict[str, Key]] = {
         "char_hidden": Key(int),
         # Character language models pretrained here (`anonymizer pretrain-lm`).
         **{key: Key(str, required=False) for key in FLAIR_EMBEDDING_NAMES},
+        # The lexicon features (anonymizer.model.lexicon_features) as one more embedding.
+        "lexicon": Key(bool, required=False),
     },
     "tagger": {
         "hidden_size": Key(int),
@@ -82,8 +97,12 @@ RECIPE_SCHEMA: dict[str, dict[str, Key]] = {
         "seed": Key(int),
         # "cpu": keep the frozen embeddings in memory after the first epoch.
         "embeddings_storage": Key(str, required=False),
+        # A trained tagger to start from (anonymizer.model.warm_start); relative to the
+        # working directory. Its embeddings and sizes are kept; [tagger] is then unused.
+        "init_from": Key(str, required=False),
     },
 }
+OPTIONAL_TABLES = frozenset({"augment"})
 EMBEDDINGS_STORAGE = ("none", "cpu", "gpu")  # Flair's embeddings_storage_mode
 
 
@@ -93,7 +112,7 @@ def check_recipe(raw: Mapping[str, Any], path: Path) -> None:
         if table not in RECIPE_SCHEMA:
             raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(RECIPE_SCHEMA)})")
     for table, keys in RECIPE_SCHEMA.items():
-        values = raw.get(table)
+        values = raw.get(table, {} if table in OPTIONAL_TABLES else None)
         if not isinstance(values, Mapping):
             raise ConfigError(f"{path}: missing table [{table}]")
         for key, value in values.items():
@@ -133,6 +152,9 @@ class TrainSettings:
     training: dict[str, Any]
     silver: list[Path] = field(default_factory=list)
     time_labels: bool = False
+    drop_labels: frozenset[str] = frozenset()
+    keep_empty: float = 1.0
+    augment: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, *, data_root: Path | None = None) -> TrainSettings:
@@ -157,6 +179,9 @@ class TrainSettings:
             training=dict(raw["training"]),
             silver=[root / Path(p).expanduser() for p in data.get("silver", [])],
             time_labels=bool(data.get("time_labels", False)),
+            drop_labels=frozenset(data.get("drop_labels", ())),
+            keep_empty=float(data.get("keep_empty", 1.0)),
+            augment=dict(raw.get("augment", {})),
         )
         if not settings.dev:
             # The best model and the learning-rate schedule are chosen on dev F1.
@@ -165,25 +190,45 @@ class TrainSettings:
 
 
 def prepare_data(settings: TrainSettings, work: Path) -> tuple[list[Path], list[Path]]:
-    """The train and dev files to read: the gold files, with TME tags from the time rules
-    written to ``work`` when ``time_labels`` is set (the gold corpora have no TME)."""
-    if not settings.time_labels:
+    """The train and dev files to read, written to ``work`` when the recipe changes them:
+    ``drop_labels`` turned into O, TME tags from the time rules (``time_labels``: the
+    gold corpora have none), and, for training files only, ``keep_empty`` and the
+    augmented copies of ``[augment]``."""
+    from anonymizer.training.augment import Augmentation, MentionPools, augment, drop_labels, read_bio, write_bio
+
+    augmentation = Augmentation.from_mapping(settings.augment)
+    if not (settings.time_labels or settings.drop_labels or augmentation.active or settings.keep_empty < 1):
         return settings.train, settings.dev
+    import random
+
     from anonymizer.detectors.time import TimeDetector
-    from anonymizer.evaluation.evaluate import read_conll
+    from anonymizer.gazetteers import gazetteer_folder
     from anonymizer.training.silver import add_time_tags
 
     detector = TimeDetector()
+    pools = MentionPools.from_gazetteers(gazetteer_folder()) if augmentation.mention_share else None
     work.mkdir(parents=True, exist_ok=True)
+
+    def sentences(path: Path, *, train: bool, seed: int) -> Iterator[tuple[list[str], list[str]]]:
+        chooser = random.Random(seed)
+        for tokens, tags in read_bio(path):
+            tags = drop_labels(tags, settings.drop_labels)
+            if settings.time_labels:
+                tags = add_time_tags(tokens, tags, detector=detector)
+            if train and all(tag == "O" for tag in tags) and chooser.random() >= settings.keep_empty:
+                continue
+            yield tokens, tags
+
     prepared: list[list[Path]] = [[], []]
     for split, paths in enumerate((settings.train, settings.dev)):
-        for path in paths:
-            target = work / f"{path.stem}.tme{path.suffix}"
-            with target.open("w", encoding="utf-8") as out:
-                for sentence in read_conll(path):
-                    tags = add_time_tags(sentence.tokens, sentence.tags, detector=detector)
-                    out.writelines(f"{t}\t{g}\n" for t, g in zip(sentence.tokens, tags, strict=True))
-                    out.write("\n")
+        for index, path in enumerate(paths):
+            target = work / f"{path.stem}.prepared{path.suffix}"
+            rows = sentences(path, train=split == 0, seed=augmentation.seed + index)
+            if split == 0 and augmentation.active:
+                per_file = replace(augmentation, seed=augmentation.seed + 1000 + index)
+                rows = augment(rows, settings=per_file, pools=pools)
+            count = write_bio(rows, target)
+            log.info("prepared %s: %d sentences", target.name, count)
             prepared[split].append(target)
     return prepared[0], prepared[1]
 
@@ -233,7 +278,46 @@ def build_embeddings(settings: TrainSettings, resources: Path) -> Any:
         char_dim=emb["char_dim"],
         char_hidden=emb["char_hidden"],
         language_models=language_models,
+        lexicon=lexicon_tables() if emb.get("lexicon") else None,
     )
+
+
+def lexicon_tables() -> Any:
+    """The lexicon features' tables from the shipped lists (saved inside the model)."""
+    from anonymizer.common_words import WORD_CASE_FILE
+    from anonymizer.config import shipped_file
+    from anonymizer.gazetteers import gazetteer_folder
+    from anonymizer.model.lexicon_features import build_tables
+
+    return build_tables(
+        gazetteers=gazetteer_folder(),
+        word_case=shipped_file("rules", WORD_CASE_FILE),
+        shapes=shipped_file("rules", LEXICON_SHAPES_FILE),
+    )
+
+
+def warm_start_builder(settings: TrainSettings) -> Callable[[list[str]], Any] | None:
+    """``training.init_from``: a builder of the new tagger from the corpus's labels."""
+    source = settings.training.get("init_from")
+    if not source:
+        return None
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"training.init_from: {path} does not exist (a tagger file: .pt)")
+
+    def build(labels: list[str]) -> Any:
+        from anonymizer.model import load_model
+        from anonymizer.model.lexicon import LexiconEmbeddings
+        from anonymizer.model.registry import LEXICON_EMBEDDING_NAME
+        from anonymizer.model.warm_start import warm_start
+
+        lexicon = None
+        if settings.embeddings.get("lexicon"):
+            lexicon = LexiconEmbeddings(lexicon_tables(), name=LEXICON_EMBEDDING_NAME)
+        old = load_model(path).tagger
+        return warm_start(old, labels=labels, lexicon=lexicon, seed=settings.training["seed"])
+
+    return build
 
 
 def train(
@@ -257,6 +341,7 @@ def train(
         tagger=settings.tagger,
         training=settings.training,
         embeddings=lambda: build_embeddings(settings, out / "resources"),
+        warm_start=warm_start_builder(settings),
         silver=settings.silver,
         resume=resume,
         max_epochs=max_epochs,
