@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from anonymizer.io.atomic import GuardedOutput, atomic_text_output
-from anonymizer.span import Replacement
+from anonymizer.span import ERROR_LABEL, Replacement
 
 #: The environment variable the CLI reads the audit key from.
 AUDIT_KEY_ENV = "ANONYMIZE_AUDIT_KEY"
@@ -83,6 +83,27 @@ class AuditLog:
         if self.include_text:
             entry["text"] = original[span.start : span.end]
         self.counts[span.label] += 1
+        self._emit(entry)
+
+    def error(
+        self, *, source: str, record: int, field: str | None, original: str, reason: str, replacement: str
+    ) -> None:
+        """A value masked whole because its detection failed: label ``ERROR``, ``reason``
+        (which names no content) and never the text, even with ``include_text``."""
+        entry: dict[str, Any] = {
+            "source": source,
+            "record": record,
+            "field": field,
+            "start": 0,
+            "end": len(original),
+            "label": ERROR_LABEL,
+            "detector": "error",
+            "score": 0.0,
+            "reason": reason,
+            "replacement": replacement,
+            "digest": span_digest(self.key, original),
+        }
+        self.counts[ERROR_LABEL] += 1
         self._emit(entry)
 
     def summary(self, **fields: Any) -> None:

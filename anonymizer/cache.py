@@ -15,6 +15,8 @@ T = TypeVar("T")
 
 #: Texts longer than this are not kept: they rarely repeat, and they would fill memory.
 MAX_TEXT_LENGTH = 2000
+#: Distinct texts remembered by default.
+DEFAULT_CACHE_SIZE = 10_000
 
 
 class TextCache(Generic[T]):

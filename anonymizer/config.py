@@ -168,26 +168,44 @@ def preset_path(name: str) -> Path:
 
 def load_config(path: Path | None = None, *, preset: str | None = None) -> Config:
     """The shipped files of ``rules/``, then the shipped ``preset`` (if given), then ``path``
-    (if given), each laid over the ones before key by key."""
+    (if given), each laid over the ones before key by key (an operator table that names
+    its ``operator`` replaces the one before: :func:`_lay_over`)."""
     merged: dict[str, Any] = {}
     origin: dict[str, Path] = {}
     sources: list[str] = []
     shipped_paths = [shipped_file("rules", name) for name in SHIPPED_FILES]
     if preset is not None:
         shipped_paths.append(preset_path(preset))
-    for shipped in shipped_paths:
-        table = _read(shipped)
-        _check_keys(table, _SCHEMA, shipped, prefix="")
-        merged = _deep_merge(merged, table)
-        origin.update({key: shipped for key in _flat_keys(table)})
-        sources.append(str(shipped))
-    if path is not None:
-        override = _read(path)
-        _check_keys(override, _SCHEMA, path, prefix="")
-        merged = _deep_merge(merged, override)
-        origin.update({key: path for key in _flat_keys(override)})
-        sources.append(str(path))
+    for file in [*shipped_paths, *([] if path is None else [path])]:
+        table = _read(file)
+        _check_keys(table, _SCHEMA, file, prefix="")
+        merged = _lay_over(merged, table, origin, file)
+        sources.append(str(file))
     return _build(merged, origin, tuple(sources))
+
+
+def _lay_over(
+    merged: dict[str, Any], table: Mapping[str, Any], origin: dict[str, Path], path: Path
+) -> dict[str, Any]:
+    """``table`` (the file ``path``) laid over ``merged`` key by key; ``origin`` learns its keys.
+
+    An ``[operators.LABEL]`` table that names its ``operator`` replaces the one before
+    whole: the keys of another operator ("template" of the shipped placeholder) would
+    not fit it. A table without ``operator`` adds to the one before.
+    """
+    operators = table.get("operators")
+    if isinstance(operators, Mapping) and isinstance(merged.get("operators"), Mapping):
+        replaced = {
+            label for label, spec in operators.items() if isinstance(spec, Mapping) and "operator" in spec
+        }
+        if replaced:
+            kept = {label: spec for label, spec in merged["operators"].items() if label not in replaced}
+            merged = {**merged, "operators": kept}
+            prefixes = tuple(f"operators.{label}." for label in replaced)
+            for key in [key for key in origin if key.startswith(prefixes)]:
+                del origin[key]
+    origin.update({key: path for key in _flat_keys(table)})
+    return _deep_merge(merged, table)
 
 
 def _read(path: Path) -> dict[str, Any]:

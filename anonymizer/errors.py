@@ -44,6 +44,17 @@ class DetectionError(AnonymizerError):
     """A detector failed; the record is not written (fail closed)."""
 
 
+class RecordError(DetectionError):
+    """Detecting or replacing failed for one record: ``reason`` says why, never with its
+    content; ``index`` is the record's position in the batch that was passed, if known."""
+
+    def __init__(self, reason: str, *, index: int | None = None) -> None:
+        where = f"record {index} of the batch: " if index is not None else ""
+        super().__init__(f"{where}{reason}")
+        self.reason = reason
+        self.index = index
+
+
 class OutputError(AnonymizerError):
     """An output cannot be written (disk full, I/O error); the message names the target.
 

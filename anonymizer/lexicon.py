@@ -1,5 +1,6 @@
 """The Swedish word lists (``rules/lexicon/sv.toml``): titles, kinship words, words that are
-no names, abbreviations, months and weekdays, read and checked once.
+no names, abbreviations, months and weekdays, the vocabulary of the time rules, read and
+checked once.
 
 Used by the gazetteer detector, mention propagation, the surrogate operator, the
 tokenizer, the time rules and the synthetic generator; each list exists only here.
@@ -7,15 +8,63 @@ tokenizer, the time rules and the synthetic generator; each list exists only her
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
-from typing import Any, get_origin, get_type_hints
+from typing import Annotated, Any, get_origin, get_type_hints
 
 from anonymizer.errors import ConfigError
 
 LEXICON_FILE = "lexicon/sv.toml"
+
+
+Words = tuple[str, ...]
+Phrases = Annotated[tuple[str, ...], "phrases"]
+
+
+@dataclass(frozen=True)
+class TimeWords:
+    """[time], in the file's order: the words the time rules build their patterns from.
+
+    ``Words`` lists hold words of letters, which the rules put into their patterns as
+    they are; ``Phrases`` may also hold several words separated by single spaces and a
+    full stop after an abbreviation ("t.o.m."), which the rules escape.
+    """
+
+    amount_units: Words
+    ordinal_units: Words
+    ordinal_tens: Words
+    ordinals: Words
+    clock_hours: Words
+    clock_minutes: Words
+    clock_day_parts: Words
+    weekday_day_parts: Words
+    adverb_tails: Words
+    numbers: Words
+    number_tens: Words
+    number_units: Words
+    approximately: Phrases
+    vague_numbers: Phrases
+    quantified_units: Words
+    period_determiners: Phrases
+    period_units: Words
+    seasons: Words
+    holiday_eves: Words
+    holiday_days: Phrases
+    holiday_days_apart: Phrases
+    holiday_weekends: Phrases
+    holiday_words: Words
+    school_breaks: Words
+    month_prepositions: Phrases
+    year_prepositions: Phrases
+    weak_year_prepositions: Words
+    season_prepositions: Phrases
+    holiday_prepositions: Words
+    range_words: Words
+    reference_words: Phrases
+    street_endings: Words
 
 
 @dataclass(frozen=True)
@@ -37,6 +86,8 @@ class Lexicon:
     extra_weekday_abbreviations: tuple[str, ...]
     # [tokenizer]
     abbreviations: frozenset[str]
+    # [time]
+    time: TimeWords
 
 
 # The table of each list; a list of the first two must have this many words.
@@ -56,8 +107,18 @@ _TABLES: dict[str, str] = {
     "extra_weekday_abbreviations": "calendar",
     "abbreviations": "tokenizer",
 }
+_TIME_TABLE = "time"
+_TABLES.update({field.name: _TIME_TABLE for field in fields(TimeWords)})
 _LENGTHS = {"months": 12, "weekdays": 7}
 _CASE_SENSITIVE = frozenset({"not_names"})
+_LETTERS = re.compile(r"[^\W\d_]+")
+_PHRASE_WORD = r"[^\W\d_]+(?:\.[^\W\d_]+)*\.?"
+_PHRASE = re.compile(rf"{_PHRASE_WORD}(?: {_PHRASE_WORD})*")
+_PHRASES = frozenset(
+    name
+    for name, hint in get_type_hints(TimeWords, include_extras=True).items()
+    if get_origin(hint) is Annotated
+)
 
 
 def lexicon_path() -> Path:
@@ -82,10 +143,16 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     _check_keys(raw, path)
     values: dict[str, Any] = {}
     for name, hint in get_type_hints(Lexicon).items():
+        if name == _TIME_TABLE:
+            continue
         table = _TABLES[name]
         words = _words(raw[table][name], path, table, name)
         values[name] = frozenset(words) if get_origin(hint) is frozenset else words
-    return Lexicon(**values)
+    time = {
+        field.name: _words(raw[_TIME_TABLE][field.name], path, _TIME_TABLE, field.name)
+        for field in fields(TimeWords)
+    }
+    return Lexicon(**values, time=TimeWords(**time))
 
 
 def _check_keys(raw: dict[str, Any], path: Path) -> None:
@@ -109,10 +176,18 @@ def _words(value: object, path: Path, table: str, key: str) -> tuple[str, ...]:
     where = f"{path}: [{table}] {key}"
     if not isinstance(value, list) or not all(isinstance(word, str) for word in value):
         raise ConfigError(f'{where}: expected a list of words, e.g. {key} = ["ord", "ord"]')
+    phrases = table == _TIME_TABLE and key in _PHRASES
     seen: set[str] = set()
     for word in value:
-        if not word or word != word.strip() or any(char.isspace() for char in word):
+        if not word or word != word.strip() or (not phrases and any(char.isspace() for char in word)):
             raise ConfigError(f"{where}: {word!r} is empty or holds a space; write one word per item")
+        if phrases and not _PHRASE.fullmatch(word):
+            raise ConfigError(
+                f"{where}: {word!r} is not words of letters separated by single spaces"
+                ' (a full stop only after an abbreviation, as in "t.o.m.")'
+            )
+        if table == _TIME_TABLE and not phrases and not _LETTERS.fullmatch(word):
+            raise ConfigError(f"{where}: {word!r} is not a word of letters; write one word per item")
         if key not in _CASE_SENSITIVE and word != word.casefold():
             raise ConfigError(f"{where}: {word!r} is not lower case; write it as {word.casefold()!r}")
         if word in seen:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from anonymizer.span import Rank, Span
+from anonymizer.span import Occupied, Rank, Span
 
 Strategy = Callable[[Iterable[Span]], list[Span]]
 
@@ -34,8 +34,9 @@ def longest_wins(spans: Iterable[Span]) -> list[Span]:
     Priority: see :func:`strength`.
     """
     kept: list[Span] = []
+    taken = Occupied()
     for span in sorted(set(spans), key=strength):
-        if not any(span.overlaps(other) for other in kept):
+        if taken.claim(span.start, span.end):
             kept.append(span)
     return sorted(kept)
 
@@ -46,17 +47,20 @@ def union(spans: Iterable[Span]) -> list[Span]:
     Nothing any detector claimed stays visible. The fused span takes label,
     score, detector, validity and rank from its strongest part (:func:`strength`).
     """
-    groups: list[list[Span]] = []
+    merged: list[Span] = []
+    lead: Span | None = None
+    start = end = 0
     for span in sorted(spans):
-        if groups and span.start < max(part.end for part in groups[-1]):
-            groups[-1].append(span)
-        else:
-            groups.append([span])
-    merged = []
-    for group in groups:
-        lead = min(group, key=strength)
-        end = max(part.end for part in group)
-        merged.append(replace(lead, start=group[0].start, end=end))
+        if lead is not None and span.start < end:
+            end = max(end, span.end)
+            if strength(span) < strength(lead):
+                lead = span
+            continue
+        if lead is not None:
+            merged.append(replace(lead, start=start, end=end))
+        lead, start, end = span, span.start, span.end
+    if lead is not None:
+        merged.append(replace(lead, start=start, end=end))
     return merged
 
 

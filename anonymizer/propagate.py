@@ -10,7 +10,7 @@ Pure functions over a mutable per-document ``Mentions`` table, like ``Numbering`
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +22,9 @@ PROPAGATED_LABELS = frozenset({"PER", "LOC", "ORG"})
 DETECTOR = "rule:propagation"
 RANK = Rank.LIST  # with the name lists: below the tagger and the rules
 SCORE_FACTOR = 0.9
+# Longer spans (a fused run of names, a title) are not looked for again as a whole: the
+# lookup at each word of a record costs up to this many dictionary probes.
+MAX_MENTION_WORDS = 12
 
 # Words the tagger sometimes includes in a person span that are not names themselves.
 NOT_NAME_PARTS = load_lexicon().not_name_parts
@@ -47,7 +50,7 @@ class Mentions:
         """Record a mention; False if it was known already (the first sighting wins)."""
         words = _WORD.findall(surface)
         key = " ".join(words)
-        if not key or key in self.table:
+        if not key or key in self.table or len(words) > MAX_MENTION_WORDS:
             return False
         self.table[key] = (label, score, full_form or surface)
         self.longest = max(self.longest, len(words))
@@ -84,19 +87,46 @@ def find_mentions(text: str, spans: Sequence[Span], mentions: Mentions) -> list[
     """
     if not mentions.table:
         return []
+    taken = _covered(spans)
     words = list(_WORD.finditer(text))
+    reach = _reaches(text, words, mentions.longest)
     found: list[Span] = []
     index = 0
     while index < len(words):
-        hit = _mention_at(text, words, index, mentions)
+        hit = _mention_at(text, words, index, reach[index], mentions)
         if hit is None:
             index += 1
             continue
         count, start, end, (label, score, _) = hit
-        if not any(s.start < end and start < s.end for s in spans):
+        if not taken.touches(start, end):
             found.append(Span(start, end, label, round(score * SCORE_FACTOR, 4), DETECTOR, rank=RANK))
         index += count
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Covered:
+    """Disjoint, sorted intervals; :meth:`touches` is a binary search, so checking every
+    mention of a long record costs O(log n) each, not a scan of all its spans."""
+
+    starts: list[int]
+    ends: list[int]
+
+    def touches(self, start: int, end: int) -> bool:
+        index = bisect.bisect_right(self.ends, start)  # the first interval ending after start
+        return index < len(self.starts) and self.starts[index] < end
+
+
+def _covered(spans: Iterable[Span]) -> _Covered:
+    starts: list[int] = []
+    ends: list[int] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if ends and span.start < ends[-1]:
+            ends[-1] = max(ends[-1], span.end)
+        else:
+            starts.append(span.start)
+            ends.append(span.end)
+    return _Covered(starts, ends)
 
 
 def trim_genitives(text: str, spans: Iterable[Span], mentions: Mentions) -> list[Span]:
@@ -117,12 +147,12 @@ def trim_genitives(text: str, spans: Iterable[Span], mentions: Mentions) -> list
 
 
 def _mention_at(
-    text: str, words: list[re.Match[str]], index: int, mentions: Mentions
+    text: str, words: list[re.Match[str]], index: int, reach: int, mentions: Mentions
 ) -> tuple[int, int, int, tuple[str, float, str]] | None:
-    for count in range(min(mentions.longest, len(words) - index), 0, -1):
+    """The longest known mention starting at ``words[index]``; ``reach`` words follow it
+    with only whitespace between (so "Anna, Lind" is not "Anna Lind")."""
+    for count in range(min(mentions.longest, reach + 1), 0, -1):
         run = words[index : index + count]
-        if any(not text[a.end() : b.start()].isspace() for a, b in itertools.pairwise(run)):
-            continue  # "Anna, Lind" is not "Anna Lind"
         key = " ".join(word.group() for word in run)
         start, end = run[0].start(), run[-1].end()
         if key in mentions.table:
@@ -130,3 +160,13 @@ def _mention_at(
         if key.endswith("s") and key[:-1] in mentions.table:
             return count, start, end - 1, mentions.table[key[:-1]]
     return None
+
+
+def _reaches(text: str, words: Sequence[re.Match[str]], longest: int) -> list[int]:
+    """For each word, how many of the next words (up to ``longest - 1``) follow it with only
+    whitespace between: one pass from the right, instead of re-checking each run's gaps."""
+    reach = [0] * len(words)
+    for index in range(len(words) - 2, -1, -1):
+        if text[words[index].end() : words[index + 1].start()].isspace():
+            reach[index] = min(reach[index + 1] + 1, longest - 1)
+    return reach

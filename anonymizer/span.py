@@ -57,14 +57,45 @@ class Replacement:
     replacement: str
 
 
+#: The label of a record that could not be checked and was masked whole (``error`` below).
+ERROR_LABEL = "ERROR"
+
+
 @dataclass(frozen=True, slots=True)
 class Redaction:
-    """The result for one record: redacted text plus what was replaced, left to right."""
+    """The result for one record: redacted text plus what was replaced, left to right.
+
+    ``error``: why detection failed for the record, which was then masked whole (one
+    replacement of label :data:`ERROR_LABEL`); ``None`` for a record redacted normally.
+    """
 
     original_length: int
     text: str
     replacements: tuple[Replacement, ...]
+    error: str | None = None
 
     @property
     def spans(self) -> tuple[Span, ...]:
         return tuple(r.span for r in self.replacements)
+
+
+class Occupied:
+    """Character positions taken by kept spans, for greedy selection in priority order.
+
+    A bytearray grown to the rightmost end seen: claiming or testing a span costs its
+    length, so selecting among n spans of a long record is linear, not n squared.
+    """
+
+    __slots__ = ("_taken",)
+
+    def __init__(self) -> None:
+        self._taken = bytearray()
+
+    def claim(self, start: int, end: int) -> bool:
+        """Take ``[start, end)`` unless any of it is taken; True if it was free."""
+        if end > len(self._taken):
+            self._taken.extend(bytes(end - len(self._taken)))
+        if self._taken.find(1, start, end) != -1:
+            return False
+        self._taken[start:end] = b"\x01" * (end - start)
+        return True

@@ -20,7 +20,7 @@ ABBREVIATIONS = _LEXICON.abbreviations.union(_LEXICON.month_abbreviations, _LEXI
 _TOKEN = re.compile(
     r"""
       https?://[^\s<>"]+[^\s<>".,;:!?)\]]          # URL
-    | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                  # e-mail
+    | [\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+              # e-mail (a local part has at most 64)
     | (?:[^\W\d_]{1,4}\.){2,}                       # t.ex. bl.a. t.o.m.
     | \d+(?:[.,:/]\d+)+(?:-\w+)?                    # 14.30 2:57 12/3 5.000 1964:58
     | \d+(?:-\d+)*(?:-[^\W\d_]+)?(?::[^\W\d_]+)?   # 2021-03-12 1800-talet 13:e

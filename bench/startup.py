@@ -37,7 +37,13 @@ def cold_starts(count: int) -> dict[str, list[float]]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     commands = {
         "python -c 'import torch'": [sys.executable, "-c", "import torch"],
-        "anonymize samples/letter.txt": [sys.executable, "-m", "anonymizer.cli.anonymize", str(LETTER), "-q"],
+        "anonymize samples/letter.txt": [
+            sys.executable,
+            "-m",
+            "anonymizer.cli.anonymize",
+            str(LETTER),
+            "--quiet",
+        ],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
     for run in range(count):

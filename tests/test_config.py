@@ -156,3 +156,53 @@ def test_list_terms_are_compared_in_one_normal_form(tmp_path: Path) -> None:
     path = write(tmp_path, f'[lists.allow]\nORG = ["Försäkrings kassan"]\n[lists.deny]\nORG = ["{nfd}"]\n')
     with pytest.raises(ConfigError, match=r"also in lists\.allow\.ORG"):
         load_config(path)
+
+
+@pytest.mark.parametrize("label", ["DEFAULT", "TME"])
+@pytest.mark.parametrize(
+    ("operator", "keys", "params"),
+    [
+        ("hash", "", {}),
+        ("hash", "length = 8\n", {"length": 8}),
+        ("mask", 'char = "#"\n', {"char": "#"}),
+        ("keep", "", {}),
+        ("remove", "", {}),
+        ("surrogate", "", {}),
+    ],
+)
+def test_a_user_operator_table_replaces_the_shipped_one(
+    tmp_path: Path, label: str, operator: str, keys: str, params: dict[str, object]
+) -> None:
+    """Regression: the shipped placeholder's "template" was merged in ("takes no template")."""
+    path = write(tmp_path, f'[operators.{label}]\noperator = "{operator}"\n{keys}')
+    config = load_config(path)
+    check_operators(config)
+    spec = config.operators[label]
+    assert (spec.operator, dict(spec.params)) == (operator, params)
+    assert set(spec.files.values()) == {str(path)}
+    other = "TME" if label == "DEFAULT" else "DEFAULT"
+    assert config.operators[other] == load_config().operators[other]  # the other shipped table stays
+
+
+def test_an_operator_table_without_an_operator_still_adds_to_the_shipped_one(tmp_path: Path) -> None:
+    path = write(tmp_path, '[operators.TME]\ntemplate = "<tid>"\n[operators.DEFAULT]\nlength = 6\n')
+    config = load_config(path)
+    check_operators(config)
+    assert config.operators["TME"].operator == "placeholder"
+    assert config.operators["TME"].params == {"template": "<tid>"}
+    assert config.operators["DEFAULT"].params == {"template": "[{label}_{n}]", "length": 6}
+    assert config.operators["DEFAULT"].files == {
+        "operator": str(default_config_path()),
+        "template": str(default_config_path()),
+        "length": str(path),
+    }
+
+
+def test_a_replaced_operator_table_is_replaced_through_the_pipeline(tmp_path: Path) -> None:
+    from anonymizer.detectors.time import TimeDetector
+    from anonymizer.pipeline import Anonymizer
+
+    path = write(tmp_path, '[operators.TME]\noperator = "mask"\n[redact]\nentities = ["TME"]\n')
+    anonymizer = Anonymizer(config=load_config(path), detectors=[TimeDetector()])
+    [result] = anonymizer.redact(["Vi ses i morgon."])
+    assert result.text == "Vi ses " + "*" * len("i morgon") + "."

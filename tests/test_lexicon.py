@@ -74,12 +74,70 @@ def test_extra_abbreviations_are_dates_to_the_time_rules_but_not_abbreviations_t
         ("kinship", 'kinship = [""]\n', r"\[names\] kinship: '' is empty"),
         ("kinship", 'kinship = []\nkinsip = ["mamma"]\n', r"\[names\] kinsip: unknown list; known: "),
         ("weekdays", 'weekdays = ["måndag"]\n', r"\[calendar\] weekdays: expected 7 words, found 1"),
+        (
+            "amount_units",
+            'amount_units = ["kr", "k.r"]\n',
+            r"\[time\] amount_units: 'k\.r' is not a word of letters",
+        ),
+        (
+            "seasons",
+            'seasons = ["våren", "höst|en"]\n',
+            r"\[time\] seasons: 'höst|en' is not a word of letters",
+        ),
+        (
+            "seasons",
+            'seasons = ["sommaren 2"]\n',
+            r"\[time\] seasons: 'sommaren 2' is empty or holds a space",
+        ),
+        ("seasons", 'seasons = ["Våren"]\n', r"\[time\] seasons: 'Våren' is not lower case"),
+        (
+            "month_prepositions",
+            'month_prepositions = ["fram  till"]\n',
+            r"\[time\] month_prepositions: 'fram  till' is not words of letters separated by single spaces",
+        ),
+        (
+            "month_prepositions",
+            'month_prepositions = ["t.o.m.", "(i)"]\n',
+            r"\[time\] month_prepositions: '\(i\)' is not words of letters",
+        ),
+        (
+            "month_prepositions",
+            'month_prepositions = ["till och med "]\n',
+            r"\[time\] month_prepositions: 'till och med ' is empty or holds a space",
+        ),
+        (
+            "month_prepositions",
+            'month_prepositions = ["i", "i"]\n',
+            r"\[time\] month_prepositions: 'i' is listed twice",
+        ),
+        ("range_words", "", r"\[time\] range_words: list missing"),
     ],
 )
 def test_a_bad_list_names_the_file_and_key(tmp_path: Path, key: str, replacement: str, message: str) -> None:
     path = _edited(tmp_path, key, replacement)
     with pytest.raises(ConfigError, match=re.escape(str(path)) + ": " + message):
         load_lexicon(path)
+
+
+def test_the_time_rules_take_their_vocabulary_from_the_lexicon() -> None:
+    """Phrases keep their spaces and abbreviations their full stops; the rules read them."""
+    words = load_lexicon().time
+    assert "fram till" in words.month_prepositions and "t.o.m." in words.year_prepositions
+    assert "ca." in words.approximately and "ett par" in words.vague_numbers
+    finder = time.TimeDetector()
+    samples = ["fram till maj", "t.o.m. 2019", "för ca. tre år sedan", "ett par veckor senare", "mors dag"]
+    assert [[sample[s.start : s.end] for s in finder.find(sample)] for sample in samples] == [
+        ["maj"],
+        ["2019"],
+        ["för ca. tre år sedan"],
+        ["ett par veckor senare"],
+        ["mors dag"],
+    ]
+
+
+def test_the_time_vocabulary_can_change_without_code(tmp_path: Path) -> None:
+    path = _edited(tmp_path, "school_breaks", 'school_breaks = ["jul", "studie"]\n')
+    assert load_lexicon(path).time.school_breaks == ("jul", "studie")
 
 
 def test_case_sensitive_list_keeps_capitals(tmp_path: Path) -> None:

@@ -92,3 +92,41 @@ def test_nfd_lists_work_through_the_pipeline(tmp_path: Path) -> None:
     anonymizer = pipeline(tmp_path, '[lists.allow]\nPER = ["Anna"]\n[lists.deny]\nORG = ["Skåne Energi"]\n')
     [result] = anonymizer.redact([nfd("Anna skrev till Skåne Energi. Anna.")])
     assert result.text == "Anna skrev till [ORG_1]. Anna."
+
+
+def test_detectors_see_decomposed_text_composed(tmp_path: Path) -> None:
+    """Detection runs on the NFC copy; spans cover whole characters of the NFD original."""
+    anonymizer = pipeline(tmp_path, '[lists.deny]\nORG = ["Skåne Energi"]\n')
+    anonymizer.detectors[0] = FakeDetector({"Åsa": "PER", "Öberg": "PER"})
+    text = nfd("Åsa Öberg skrev till Skåne Energi.")
+    [spans] = anonymizer.detect([text])
+    assert [(text[s.start : s.end], s.label) for s in spans] == [
+        (nfd("Åsa"), "PER"),
+        (nfd("Öberg"), "PER"),
+        (nfd("Skåne Energi"), "ORG"),
+    ]
+
+
+LETTER = (
+    "Hej!\n\nJag heter Åsa Öberg och ringde Försäkringskassan i Göteborg i går. "
+    "Öberg är mitt efternamn och Åsa mitt förnamn.\n\nMed vänlig hälsning\nÅsa Öberg"
+)
+
+
+@pytest.mark.shipped_model
+def test_a_decomposed_letter_is_redacted_as_its_composed_form(tmp_path: Path) -> None:
+    """Regression: with "Försäkringskassan" allow-listed, NFD input gave "[PER_1]rsa[ORG_1]kringskassan"."""
+    path = tmp_path / "allow.toml"
+    path.write_text('[lists.allow]\nORG = ["Försäkringskassan"]\n', encoding="utf-8")
+    anonymizer = Anonymizer.load(config=path, key=b"nfd regression key, 32 bytes..")
+    decomposed = nfd(LETTER)
+    composed_result, decomposed_result = anonymizer.redact([LETTER, decomposed])
+    assert "Försäkringskassan" in composed_result.text
+    assert not {"Åsa", "Öberg", "Göteborg"} & set(composed_result.text.split())
+    assert unicodedata.normalize("NFC", decomposed_result.text) == composed_result.text
+    assert [
+        (unicodedata.normalize("NFC", decomposed[i.span.start : i.span.end]), i.span.label, i.replacement)
+        for i in decomposed_result.replacements
+    ] == [
+        (LETTER[i.span.start : i.span.end], i.span.label, i.replacement) for i in composed_result.replacements
+    ]

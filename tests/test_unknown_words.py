@@ -74,7 +74,7 @@ def test_counts_cases_from_raw_text(tmp_path: Path) -> None:
 def test_a_broken_table_names_its_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tsv.gz"
     bad.write_bytes(b"not gzip")
-    with pytest.raises(ConfigError, match="bad.tsv.gz"):
+    with pytest.raises(ConfigError, match=r"bad\.tsv\.gz"):
         load_word_cases(bad)
 
 
@@ -82,7 +82,7 @@ def test_strict_preset_is_shipped_and_switches_the_detector_on() -> None:
     assert "strict" in preset_names()
     default, strict = load_config(), load_config(preset="strict")
     assert not default.unknown_words and default.model_threshold is None
-    assert strict.unknown_words and strict.model_threshold == pytest.approx(0.3)
+    assert strict.unknown_words and strict.model_threshold == pytest.approx(0.5)
     assert strict.digest != default.digest
 
 
@@ -107,3 +107,18 @@ def test_pipeline_with_the_strict_preset_redacts_more() -> None:
     assert any(d.name == "rule:unknown" for d in strict.detectors)
     [result] = strict.redact([text])
     assert "Kastellgården" not in result.text and "Nävertorp" not in result.text
+
+
+@pytest.mark.shipped_model
+def test_tagger_threshold_only_adds_spans() -> None:
+    from anonymizer.detectors.ner import NerDetector, load_tagger
+    from anonymizer.pipeline import default_runtime_path
+
+    model = load_tagger(default_runtime_path())
+    texts = ["Mötet med Ingvar från Lyckeby flyttades.", "Hon pratade med lillebror Tage om Hörby igår."]
+    plain = NerDetector(model).detect(texts)
+    lowered = NerDetector(model, threshold=0.05).detect(texts)
+    for before, after in zip(plain, lowered, strict=True):
+        assert set(before) <= set(after)
+    assert sum(map(len, lowered)) > sum(map(len, plain))
+    assert NerDetector(model, threshold=1.01).detect(texts) == plain  # nothing reaches it

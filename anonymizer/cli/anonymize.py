@@ -12,15 +12,14 @@ import click
 
 from anonymizer import __version__
 from anonymizer.audit import AUDIT_KEY_ENV
+from anonymizer.cache import DEFAULT_CACHE_SIZE
 from anonymizer.cli.batch import JOB_OPTIONS, is_job, run_batch
 from anonymizer.cli.common import exit_codes, split_labels, stderr
-from anonymizer.cli.progress import FileProgress
 from anonymizer.config import Config
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
 from anonymizer.io.atomic import raise_on_signals
 from anonymizer.operators.registry import needs_key
-from anonymizer.pipeline import DEFAULT_CACHE_SIZE
 
 STDIN = "-"
 KEY_ENV = "ANONYMIZE_KEY"
@@ -227,8 +226,12 @@ def _run(
             audit = stack.enter_context(AuditLog(audit_path, key=key, include_text=audit_include_text))
         out = stack.enter_context(atomic_output(target, stdout=sys.stdout.buffer))
         writer = open_writer(out, reader=reader)
-        size = None if input_path == STDIN else os.path.getsize(input_path)
-        progress = stack.enter_context(FileProgress(size)) if show_progress else None
+        progress = None
+        if show_progress:
+            from anonymizer.cli.progress import FileProgress
+
+            size = None if input_path == STDIN else os.path.getsize(input_path)
+            progress = stack.enter_context(FileProgress(size))
         stats = run_job(
             anonymizer,
             reader,

@@ -108,7 +108,7 @@ def run_batch(
     from anonymizer.config import load_config
     from anonymizer.jobs import local
     from anonymizer.jobs.plan import plan_files
-    from anonymizer.jobs.runner import PART_BYTES, JobRunner, folders
+    from anonymizer.jobs.runner import MIN_PART_BYTES, PART_BYTES, JobRunner, folders
     from anonymizer.jobs.worker import Settings
     from anonymizer.operators.registry import check_operators
 
@@ -126,7 +126,6 @@ def run_batch(
             output_file = Path(output)
     if resume and output_dir is None:
         raise UsageError("--resume needs an output folder (-o DIR): the manifest is kept there")
-    part_bytes = parse_size(part_size) if part_size is not None else PART_BYTES
     plan = plan_files(
         inputs, output_dir=output_dir, output_file=output_file, include=include, exclude=exclude, fmt=fmt
     )
@@ -158,10 +157,16 @@ def run_batch(
         )
 
     cores = local.usable_cores()
-    estimate = sum(
-        1 if t.fmt == "text" else max(1, math.ceil(t.path.stat().st_size / part_bytes)) for t in plan.tasks
-    )
-    count = min(workers or cores, estimate) if scheduler is None else (workers or cores)
+    count = workers or cores
+    sizes = {task: task.path.stat().st_size for task in plan.tasks}
+    if part_size is not None:
+        part_bytes = parse_size(part_size)
+    else:  # about 16 parts per worker, so that one big file keeps every worker busy to the end
+        part_bytes = min(max(sum(sizes.values()) // (16 * count), MIN_PART_BYTES), PART_BYTES)
+    if scheduler is None:  # no more workers than parts
+        count = min(
+            count, sum(1 if t.fmt == "text" else max(1, math.ceil(n / part_bytes)) for t, n in sizes.items())
+        )
     settings = Settings(
         config=config,
         key=key or secrets.token_bytes(32),

@@ -312,13 +312,13 @@ def _evaluate_tokens(
     labels: list[str] | None,
     batch_size: int,
 ) -> dict[str, Any]:
-    from anonymizer.detectors.ner import NerDetector
+    from anonymizer.detectors.ner import NerDetector, load_tagger
     from anonymizer.evaluation.evaluate import evaluate_tokens, read_conll
-    from anonymizer.model import load_model
-    from anonymizer.pipeline import default_model_path
+    from anonymizer.pipeline import default_runtime_path
 
     sentences = list(read_conll(corpus))
-    model = load_model(model_path or default_model_path())
+    # The runtime, as `anonymize` runs it (a Flair file is exported in memory).
+    model = load_tagger(model_path or default_runtime_path())
     tagger = NerDetector(model, batch_size=batch_size)
     evaluation = evaluate_tokens(sentences, tagger, io=io_scheme, labels=labels)
     if predictions_out is not None:
@@ -425,6 +425,35 @@ def build_gazetteers_command(data_root: Path, out: Path, min_bearers: int) -> No
         )
         stderr.print(f"build-gazetteers: {', '.join(f'{name} {rows}' for name, rows in counts.items())}")
         click.echo(json.dumps({"output": str(out), "rows": counts}))
+
+
+@tools.command("build-lexicon")
+@click.option(
+    "--data-root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default="../shared/data",
+    show_default=True,
+    help="Folder with text/.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="rules/lexicon/word-case.tsv.gz",
+    show_default=True,
+    help="The common-word table to write.",
+)
+@click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True)
+def build_lexicon_command(data_root: Path, out: Path, min_count: int) -> None:
+    """Build the Swedish common-word table (cased counts of every word in text/*.txt.gz).
+
+    The strict preset and the tagger's lexicon features read it.
+    """
+    from anonymizer.training.common_words import write_word_case_table
+
+    with exit_codes():
+        rows = write_word_case_table(sorted((data_root / "text").glob("*.txt.gz")), out, min_count=min_count)
+        stderr.print(f"build-lexicon: {rows} words")
+        click.echo(json.dumps({"output": str(out), "rows": rows}))
 
 
 @tools.command()

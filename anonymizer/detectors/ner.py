@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from anonymizer.model import LoadedModel, Run, load_model, model_labels, tag_tokens
 from anonymizer.span import Rank, Span
@@ -47,9 +47,12 @@ class NerDetector:
         *,
         batch_size: int = 32,
         labels: frozenset[str] | None = None,
+        threshold: float | None = None,
     ) -> None:
         self.model = model
         self.batch_size = batch_size
+        # Also take token runs whose entity probability reaches this (the strict preset).
+        self.threshold = threshold
         self.runtime = _runtime(model)
         if self.runtime is not None:
             known = self.runtime.labels
@@ -76,9 +79,21 @@ class NerDetector:
     def tag(self, token_lists: Sequence[Sequence[str]]) -> list[list[Run]]:
         """Entity runs ``(first_token, last_token, label, score)`` per token list, as given."""
         if self.runtime is not None:
-            return [tagged.spans() for tagged in self.runtime.predict(token_lists)]
+            if self.threshold is None:
+                return [tagged.spans() for tagged in self.runtime.predict(token_lists)]
+            runs: list[list[Run]] = []
+            for tagged in self.runtime.predict(token_lists, marginals=True):
+                extra = [] if tagged.marginals is None else self._uncertain(tagged.marginals)
+                runs.append(sorted({*tagged.spans(), *extra}))
+            return runs
         assert isinstance(self.model, LoadedModel)
         return tag_tokens(self.model.tagger, token_lists, batch_size=1)
+
+    def _uncertain(self, marginals: Any) -> list[Run]:
+        from anonymizer.model.marginals import uncertain_entities
+
+        assert self.runtime is not None and self.threshold is not None
+        return uncertain_entities(self.runtime.tags, marginals, threshold=self.threshold)
 
 
 def _runtime(model: LoadedRuntime | LoadedModel) -> TaggerRuntime | None:

@@ -22,14 +22,13 @@ rest.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from anonymizer.config import RecognizerSpec
 from anonymizer.errors import ConfigError
-from anonymizer.span import Rank, Span
+from anonymizer.span import Occupied, Rank, Span
 from anonymizer.validators import VALIDATORS
 
 __all__ = ["CONTEXT_BONUS", "PatternDetector"]
@@ -87,20 +86,14 @@ class PatternDetector:
 
     def find(self, text: str) -> list[Span]:
         candidates = [span for rule in self._rules for span in _matches(rule, text)]
-        kept: dict[str, list[Span]] = {}
-        for span in sorted(candidates, key=lambda s: (-len(s), -s.score, s.start)):
-            _keep_if_free(kept.setdefault(span.label, []), span)
-        return sorted(span for spans in kept.values() for span in spans)
-
-
-def _keep_if_free(kept: list[Span], span: Span) -> None:
-    """Insert ``span`` into ``kept`` (sorted, disjoint) unless it overlaps a span there."""
-    index = bisect.bisect_left(kept, span)
-    if index > 0 and kept[index - 1].overlaps(span):
-        return
-    if index < len(kept) and kept[index].overlaps(span):
-        return
-    kept.insert(index, span)
+        kept: list[Span] = []
+        label, taken = None, Occupied()
+        for span in sorted(candidates, key=lambda s: (s.label, -len(s), -s.score, s.start)):
+            if span.label != label:  # one label at a time: one map of taken positions in memory
+                label, taken = span.label, Occupied()
+            if taken.claim(span.start, span.end):
+                kept.append(span)
+        return sorted(kept)
 
 
 def _matches(rule: _Rule, text: str) -> Iterator[Span]:

@@ -14,17 +14,21 @@ Span conventions:
   and a date or a date and a time across a comma: "måndagen den 3 maj 2021 kl. 14.30",
   "fredagen, den 13 maj". Lists ("måndag, tisdag") stay apart.
 
-Expressions never run across a line break. Month and weekday names and their short forms
-come from the shipped word lists (``rules/lexicon/sv.toml``); the rest of the vocabulary
-is part of the patterns. The package must not depend on the shared gazetteers at runtime.
+Expressions never run across a line break. Month and weekday names, their short forms
+and the vocabulary (units, number words, holidays, prepositions, period words) come from
+the shipped word lists (``rules/lexicon/sv.toml``, ``[calendar]`` and ``[time]``); the
+rules' own few words are part of their patterns. The package must not depend on the
+shared gazetteers at runtime.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from anonymizer.detectors.alternation import alternation
 from anonymizer.lexicon import load_lexicon
 from anonymizer.span import Rank, Span
 
@@ -45,46 +49,9 @@ _DASH_CHAR = r"[-\u2013]"  # hyphen or en dash
 _DASH = rf"{_OWS}{_DASH_CHAR}{_OWS}"
 
 
-def _words(alternatives: str) -> list[str]:
-    return alternatives.split("|")
-
-
 def _alt(words: str | Iterable[str]) -> str:
-    """Alternation that prefers the longest alternative; a string holds ``|``-separated ones.
-
-    A space inside an alternative matches any horizontal whitespace. Plain words are
-    folded into a prefix tree, since ``re`` tries a flat alternation one branch at a time.
-    """
-    items = set(_words(words) if isinstance(words, str) else words)
-    if all(re.fullmatch(r"[^\W\d_ ]*", item.replace(" ", "")) for item in items):
-        return _prefix_tree(sorted(items))
-    ordered = sorted(items, key=len, reverse=True)
-    return "(?:" + "|".join(item.replace(" ", _WS) for item in ordered) + ")"
-
-
-def _prefix_tree(words: list[str]) -> str:
-    """``["dag", "dagar", "dygn"]`` -> ``d(?:ag(?:ar)?|ygn)``; longer branches come first."""
-    branches: dict[str, list[str]] = {}
-    for word in words:
-        if word:
-            branches.setdefault(word[0], []).append(word)
-    parts = []
-    for group in branches.values():
-        prefix = _common_prefix(group)
-        rest = _prefix_tree([word[len(prefix) :] for word in group])
-        parts.append(prefix.replace(" ", _WS) + rest)
-    if not parts:
-        return ""
-    body = "(?:" + "|".join(parts) + ")"
-    return body + "?" if "" in words else body
-
-
-def _common_prefix(words: list[str]) -> str:
-    first, last = min(words), max(words)
-    size = 0
-    while size < len(first) and first[size] == last[size]:
-        size += 1
-    return first[:size]
+    """Alternation of literal words, longest first; a space matches horizontal whitespace."""
+    return alternation(words, space=_WS)
 
 
 def _cs(fragment: str) -> str:
@@ -92,6 +59,7 @@ def _cs(fragment: str) -> str:
 
 
 _CALENDAR = load_lexicon()  # [calendar]
+_TIME = _CALENDAR.time  # [time]
 _MONTH_NAMES = _CALENDAR.months
 _MONTH_ABBREVIATIONS = (*_CALENDAR.month_abbreviations, *_CALENDAR.extra_month_abbreviations)
 _WEEKDAY_NAMES = _CALENDAR.weekdays
@@ -105,13 +73,7 @@ _CALENDAR_WORDS = frozenset((*_MONTH_NAMES, *_WEEKDAY_NAMES))
 _NAME_LIKE = _CALENDAR_WORDS | {"valborg", "lucia"}
 
 # A number followed by a unit is an amount or a measure, not a year or a week number.
-_UNITS = _alt(
-    "kr|kronor|kronors|sek|euro|eur|dollar|usd|mkr|tkr|miljoner|miljarder|tusen|st|stycken"
-    "|personer|pers|m|meter|km|mil|kg|kilo|g|gram|ton|l|liter|dl|cl|ml|procent|kvm|invånare"
-    "|anställda|sidor|ex|exemplar|poäng|timmar|tim|h|min|minuter|sekunder|mm|cm|hk|kw|kwh|mg"
-    "|år|dagar|veckor|månader|gånger|ggr|barn|elever|medlemmar|lägenheter|bostäder|platser"
-    "|deltagare|besökare|sökande|röster|ord|tecken|bilar|fall"
-)
+_UNITS = _alt(_TIME.amount_units)
 _NOT_AMOUNT = rf"(?!{_OWS}(?:{_UNITS}{_E}|%|:-|€|\$))"
 
 # Dates.
@@ -124,13 +86,11 @@ _MONTH_LOWER = _cs(_MONTH_FULL)  # a month alone must be lower case: "till Mars"
 _DAY_NUMBER = r"(?:[12]\d|3[01]|0?[1-9])"
 _DAY = rf"{_DAY_NUMBER}(?::[ae])?"  # 3, 3:e, 1:a
 _MONTH_NUMBER = r"(?:1[0-2]|0?[1-9])"
-_ORDINAL_UNITS = _words("första|förste|andra|tredje|fjärde|femte|sjätte|sjunde|åttonde|nionde")
 _ORDINAL = _alt(
     [
-        *_ORDINAL_UNITS,
-        *(f"{tens}{unit}" for tens in ("tjugo", "trettio") for unit in _ORDINAL_UNITS),
-        *_words("tionde|elfte|tolfte|trettonde|fjortonde|femtonde|sextonde|sjuttonde|artonde"),
-        *_words("nittonde|tjugonde|trettionde"),
+        *_TIME.ordinal_units,
+        *(f"{tens}{unit}" for tens in _TIME.ordinal_tens for unit in _TIME.ordinal_units),
+        *_TIME.ordinals,
     ]
 )
 
@@ -148,98 +108,61 @@ _HH = r"(?:[01]?\d|2[0-3])"
 _MM = r"[0-5]\d"
 _TIME_END = r"(?![\w]|[.:,]\d)"
 _CLOCK_NUMBER = rf"(?:(?:[01]\d|2[0-3]){_MM}|{_HH}[.:]{_MM}(?::{_MM})?|{_HH}){_TIME_END}"
-_HOUR_WORD = _alt("ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv")
-_CLOCK_WORDS = (
-    rf"(?:{_alt('fem|tio|kvart|tjugo|tjugofem')}{_WS}(?:över|i){_WS})?(?:halv{_WS})?{_HOUR_WORD}{_E}"
-)
+_HOUR_WORD = _alt(_TIME.clock_hours)
+_CLOCK_WORDS = rf"(?:{_alt(_TIME.clock_minutes)}{_WS}(?:över|i){_WS})?(?:halv{_WS})?{_HOUR_WORD}{_E}"
 _KL = rf"{_B}(?:klockan|kl\.|kl{_E})"
 _KL_TIME = (
     rf"{_KL}{_OWS}(?:{_CLOCK_NUMBER}(?:{_DASH}{_CLOCK_NUMBER})?|{_CLOCK_WORDS})"
-    rf"(?:{_WS}på{_WS}{_alt('morgonen|förmiddagen|eftermiddagen|kvällen|natten')}{_E})?"
+    rf"(?:{_WS}på{_WS}{_alt(_TIME.clock_day_parts)}{_E})?"
 )
 
 # Weekdays: måndag, måndagen, måndagens, måndagar(na), måndags, måndagskvällen(s).
 _WEEKDAY_STEM = _alt(_WEEKDAY_NAMES)
-_DAYPART_SUFFIX = _alt(
-    "morgon|morgonen|morgnar|morgnarna|förmiddag|förmiddagen|förmiddagar|förmiddagarna"
-    "|eftermiddag|eftermiddagen|eftermiddagar|eftermiddagarna|kväll|kvällen|kvällar|kvällarna"
-    "|natt|natten|nätter|nätterna|lunch|lunchen"
-)
+_DAYPART_SUFFIX = _alt(_TIME.weekday_day_parts)
 _WEEKDAY = rf"{_WEEKDAY_STEM}(?:s{_DAYPART_SUFFIX}s?|ens?|ar(?:na)?s?|s)?{_E}"
 # "i går kväll", "i morgon bitti", "i fredags morse"
-_ADVERB_TAIL = rf"(?:{_WS}{_alt('kväll|afton|morse|morgon|bitti|eftermiddag|förmiddag|natt|lunch')}{_E})?"
+_ADVERB_TAIL = rf"(?:{_WS}{_alt(_TIME.adverb_tails)}{_E})?"
 
 # Relative expressions.
 _NUMBER_WORD = _alt(
     [
-        *_words("en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton"),
-        *_words("sexton|sjutton|arton|nitton|hundra"),
-        *(
-            f"{tens}{unit}"
-            for tens in _words("tjugo|trettio|fyrtio|femtio|sextio|sjuttio|åttio|nittio")
-            for unit in _words("|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio")
-        ),
+        *_TIME.numbers,
+        *(f"{tens}{unit}" for tens in _TIME.number_tens for unit in ("", *_TIME.number_units)),
     ]
 )
-_APPROXIMATELY = _alt(r"drygt|knappt|cirka|ca\.?|omkring|nästan|över|ungefär")
-_VAGUE_NUMBER = _alt("ett par|några|flera|många|ett antal|ett tiotal|halvannan|halvannat")
+_APPROXIMATELY = _alt(_TIME.approximately)
+_VAGUE_NUMBER = _alt(_TIME.vague_numbers)
 _QUANTITY = (
     rf"(?:{_APPROXIMATELY}{_WS})?"
     rf"(?:\d+(?:,\d+)?|{_NUMBER_WORD}|{_VAGUE_NUMBER})"
 )
-_QUANTIFIED_UNIT = _alt(
-    "år|månad|månader|vecka|veckor|dag|dagar|dygn|timme|timmar|minut|minuter|sekund|sekunder"
-    "|decennium|decennier|sekel|sekler|århundrade|århundraden|halvår|kvart|halvtimme|helg|helger"
-)
-_PERIOD_DETERMINER = _alt(
-    "förra|förrförra|nästa|nästkommande|denna|detta|kommande|föregående|innevarande|den här|det här"
-)
-_PERIOD_UNIT = _alt(
-    "vecka|veckan|veckans|helg|helgen|helgens|månad|månaden|månadens|år|året|årets|termin"
-    "|terminen|terminens|kvartal|kvartalet|kvartalets|halvår|halvåret|decennium|decenniet|sekel"
-    "|seklet|århundrade|århundradet|sommar|sommaren|vinter|vintern|höst|hösten|vår|våren|natt"
-    "|natten|dag|dagen|dygn|dygnet"
-)
+_QUANTIFIED_UNIT = _alt(_TIME.quantified_units)
+_PERIOD_DETERMINER = _alt(_TIME.period_determiners)
+_PERIOD_UNIT = _alt(_TIME.period_units)
 _WEEK_NUMBER = r"(?:5[0-3]|[1-4]\d|0?[1-9])"
 
-_SEASON = _alt(
-    "våren|sommaren|hösten|vintern|vårvintern|förvåren|försommaren|högsommaren|sensommaren"
-    "|senhösten|förvintern|vårterminen|höstterminen"
-)
+_SEASON = _alt(_TIME.seasons)
 
-_HOLIDAY_EVE = _alt(
-    "jul|nyårs|midsommar|påsk|pingst|valborgsmässo|valborgs|trettondags|allhelgona|mårtens|lucia"
-)
-_HOLIDAY_DAY = _alt(
-    "jul|nyårs|midsommar|påsk|pingst|national|tretton|skärtors|långfre|kristi himmelsfärds"
-    "|allhelgona|alla helgons |lucia|fettis|annan|mors|fars|mors |fars |alla hjärtans "
-)
-_HOLIDAY_WEEKEND = _alt("jul|nyårs|påsk|pingst|midsommar|allhelgona|valborgs|tretton|kristi himmelsfärds")
-_HOLIDAY_WORD = _alt(
-    "julen|julens|påsk|påsken|påskens|midsommar|midsommaren|midsommarens|pingst|pingsten"
-    "|pingstens|nyår|nyåret|nyårets|mellandagarna|advent|adventet|advents|adventstiden"
-)
+_HOLIDAY_EVE = _alt(_TIME.holiday_eves)
+# "juldagen", and "mors dag" with a space before "dag"
+_HOLIDAY_DAY = _alt([*_TIME.holiday_days, *(f"{words} " for words in _TIME.holiday_days_apart)])
+_HOLIDAY_WEEKEND = _alt(_TIME.holiday_weekends)
+_HOLIDAY_WORD = _alt(_TIME.holiday_words)
 _HOLIDAY = (
     # Multiword forms first: the first alternative that fits wins.
     rf"(?:(?:annan|tretton(?:de)?{_OWS})dag(?:en)?s?{_WS}(?:jul|påsk|pingst)"
     rf"|sveriges{_WS}nationaldag(?:en)?s?|första{_WS}advent|kristi{_WS}himmelsfärd"
     rf"|{_HOLIDAY_EVE}afton(?:en)?s?|{_HOLIDAY_DAY}dag(?:en)?s?|{_HOLIDAY_WEEKEND}helg(?:en|ens)?"
-    rf"|{_alt('jul|sport|påsk|höst|sommar|vinter')}lov(?:et|ets)?|{_HOLIDAY_WORD}){_E}"
+    rf"|{_alt(_TIME.school_breaks)}lov(?:et|ets)?|{_HOLIDAY_WORD}){_E}"
 )
 
-_PREPOSITION_MONTH = _alt(
-    r"i|in|under|från|till|sedan|sen|före|efter|mellan|av|inför|hela|fram till|till och med"
-    r"|från och med|t\.o\.m\.|fr\.o\.m\.|för|per|inom|kring|runt|omkring|mot|tills"
-)
-_PREPOSITION_YEAR = _alt(
-    r"sedan|sen|före|efter|innan|inför|fram till|till och med|från och med|t\.o\.m\.|fr\.o\.m\."
-    r"|början av|slutet av|mitten av|halvan av|delen av"
-)
+_PREPOSITION_MONTH = _alt(_TIME.month_prepositions)
+_PREPOSITION_YEAR = _alt(_TIME.year_prepositions)
 # These also govern amounts ("höjdes till 2000"), so a round hundred is not taken as a year.
-_WEAK_PREPOSITION_YEAR = _alt("från|till|under|mellan|runt|omkring|kring")
-_PREPOSITION_SEASON = _alt("under|till|från|efter|före|inför|sedan|mot|på|av|hela|över|fram till")
-_PREPOSITION_HOLIDAY = _alt("i|till|på|under|efter|före|inför|sedan|över|kring|runt|mot|från")
-_RANGE_WORD = _alt("och|till|eller")
+_WEAK_PREPOSITION_YEAR = _alt(_TIME.weak_year_prepositions)
+_PREPOSITION_SEASON = _alt(_TIME.season_prepositions)
+_PREPOSITION_HOLIDAY = _alt(_TIME.holiday_prepositions)
+_RANGE_WORD = _alt(_TIME.range_words)
 
 
 # --- rules ----------------------------------------------------------------------------
@@ -275,16 +198,10 @@ _REFERENCE_BEFORE = re.compile(r"(?<!\w)(?:nr|EU|EG|EEG|SFS)\)?[^\S\n]*\Z", re.I
 
 # Words after which a number is a reference, an account or a code, not a year.
 _CODE_BEFORE = re.compile(
-    r"(?<!\w)(?:nr|dnr|ref|sfs|eu|eg|§|kap|box|lgh|tel|rum|kod|id|konto|sid|s|art|order|ordernr|"
-    r"kundnr|fakturanr|version|v|pin|kort|nummer|numret|anst\.nr)\.?\)?[^\S\n]*[:#]?[^\S\n]*\Z",
-    re.IGNORECASE,
+    rf"(?<!\w)(?:{_alt(_TIME.reference_words)}|§)\.?\)?[^\S\n]*[:#]?[^\S\n]*\Z", re.IGNORECASE
 )
-
-
 # A street name before a number makes it a street number ("Storgatan 2004").
-_STREET_BEFORE = re.compile(
-    r"(?:gatan|vägen|gränd|gränden|torget|backen|stigen|allén|leden|plan|vägen)[^\S\n]+\Z", re.IGNORECASE
-)
+_STREET_BEFORE = re.compile(rf"{_alt(_TIME.street_endings)}[^\S\n]+\Z", re.IGNORECASE)
 
 
 def _is_bare_year(match: re.Match[str]) -> bool:
@@ -458,7 +375,10 @@ _RULES: tuple[_Rule, ...] = (
     _rule(rf"{_NUM_B}(?:[01]\d|2[0-3])\.{_MM}{_TIME_END}{_NOT_AMOUNT}"),
     # 2015 alone: "anställdes 2015", "verksamhetsberättelsen för 2023", not "SFS 2010:800"
     # nor a round hundred ("höjdes till 2000")
-    _rule(rf"{_NUM_B}(?!\d\d00{_NUM_E})(?:19[2-9]\d|20[0-3]\d){_NUM_E}{_NOT_AMOUNT}(?![^\S\n]*[-\u2013/]\d)", _is_bare_year),
+    _rule(
+        rf"{_NUM_B}(?!\d\d00{_NUM_E})(?:19[2-9]\d|20[0-3]\d){_NUM_E}{_NOT_AMOUNT}(?![^\S\n]*[-\u2013/]\d)",
+        _is_bare_year,
+    ),
 )
 
 _REPORTED_GROUPS = ("t", "t2")
@@ -499,23 +419,46 @@ def _looks_like_name(text: str, start: int, end: int) -> bool:
     return word[0].isupper() and word.lower() not in _CALENDAR_WORDS
 
 
-def _joins(text: str, left: tuple[int, int], right_start: int) -> bool:
+def _joins(text: str, left: tuple[int, int], right_start: int, clocks: _ClockStarts) -> bool:
     gap = text[left[1] : right_start]
     if _JOIN.fullmatch(gap):
         return True
     if not _COMMA_JOIN.fullmatch(gap):
         return False
-    left_text = text[left[0] : left[1]]
+    # Both patterns end in \Z: the tail decides, however long a chain of joins has grown.
+    left_tail = text[max(left[0], left[1] - _TAIL) : left[1]]
     if _CLOCK_START.match(text, right_start):  # "3 maj 2021, kl. 14" but not "kl. 9, kl. 10"
-        return _CLOCK_START.search(left_text) is None and _DATE_END.search(left_text) is not None
+        return not clocks.within(*left) and _DATE_END.search(left_tail) is not None
     right_is_date = text[right_start].isdigit() or _DEN.match(text, right_start) is not None
-    return right_is_date and _DAY_END.search(left_text) is not None  # "fredagen, den 13 maj"
+    return right_is_date and _DAY_END.search(left_tail) is not None  # "fredagen, den 13 maj"
+
+
+_TAIL = 256
+
+
+class _ClockStarts:
+    """Where "kl." and "klockan" stand in the text, found once (when first asked), so that
+    asking whether a merged span holds one costs a binary search, not a scan of the span."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._ends: list[int] | None = None
+        self._starts: list[int] = []
+
+    def within(self, start: int, end: int) -> bool:
+        if self._ends is None:
+            found = [match.span() for match in _CLOCK_START.finditer(self._text)]
+            self._starts = [a for a, _ in found]
+            self._ends = [b for _, b in found]
+        index = bisect.bisect_left(self._starts, start)
+        return index < len(self._starts) and self._ends[index] <= end
 
 
 def _merge(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
+    clocks = _ClockStarts(text)
     for start, end in sorted(spans):
-        if merged and (start <= merged[-1][1] or _joins(text, merged[-1], start)):
+        if merged and (start <= merged[-1][1] or _joins(text, merged[-1], start, clocks)):
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))

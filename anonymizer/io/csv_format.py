@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from anonymizer import limits
 from anonymizer.errors import InputError, UsageError
 from anonymizer.io.base import (
     Chunk,
@@ -122,7 +123,13 @@ class CsvReader(ReaderBase):
         return self._lines.bom
 
     def _feed(self) -> Iterator[str]:
+        size = 0
         for content, ending in self._lines:
+            if not self._captured:
+                size = 0
+            size += len(content) + len(ending)
+            if size > limits.MAX_RECORD_CHARS:  # a quoted record of many lines
+                raise InputError(limits.too_long(f"{self.display_name}: line {self._lines.lines_read}"))
             self._captured.append(content + ending)
             yield content + ending
 

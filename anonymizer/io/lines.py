@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from anonymizer import limits
 from anonymizer.errors import OPTION, InputError, UsageError
 
 BLOCK_SIZE = 1 << 16
@@ -99,6 +100,7 @@ class LineSource:
             raise RuntimeError("lines can be read only once")
         self._consumed = True
         parts: list[str] = []
+        open_size = 0  # characters of the line not yet ended
         for piece, final in self._pieces():
             text, self._held = self._held + piece, ""
             if not final and text.endswith("\r"):
@@ -106,14 +108,20 @@ class LineSource:
                 text, self._held = text[:-1], "\r"
             pos = 0
             for match in self._eol.finditer(text):
+                if open_size + match.start() - pos > limits.MAX_RECORD_CHARS:
+                    raise InputError(limits.too_long(f"{self._name}: line {self.lines_read + 1}"))
                 parts.append(text[pos : match.start()])
                 content = "".join(parts)
                 parts = []
+                open_size = 0
                 pos = match.end()
                 self.lines_read += 1
                 yield content, match.group()
             if pos < len(text):
                 parts.append(text[pos:])
+                open_size += len(text) - pos
+                if open_size > limits.MAX_RECORD_CHARS:  # before the line is held whole
+                    raise InputError(limits.too_long(f"{self._name}: line {self.lines_read + 1}"))
         if parts:
             self.lines_read += 1
             yield "".join(parts), ""

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from anonymizer import limits
+from anonymizer.errors import InputError
 from anonymizer.io.base import Chunk, Fields, ReaderBase, Writer, check_replaced
 from anonymizer.io.lines import LineSource, TextSink
 
@@ -88,16 +90,23 @@ class TextReader(ReaderBase):
             leading, texts, separators = [], [], []
             return chunk
 
+        para_size = 0
         for content, ending in self._lines:
             if content.strip():
                 if para:
                     para.append(para_ending)
                 else:
                     attach_blank()
+                    para_size = 0
                     if len(texts) >= self._chunk_rows:
                         yield take_chunk()
                 para.append(content)
                 para_ending = ending
+                para_size += len(content) + len(ending)
+                if para_size > limits.MAX_RECORD_CHARS:
+                    paragraph = first_row + len(texts)
+                    where = f"{self.display_name}: paragraph {paragraph} (line {self._lines.lines_read})"
+                    raise InputError(limits.too_long(where))
                 continue
             if para:
                 texts.append("".join(para))

@@ -16,9 +16,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, cast
-
-import pyarrow as pa
+from typing import Any, BinaryIO, cast
 
 from anonymizer.errors import AnonymizerError
 from anonymizer.io import Chunk, Fields, Reader, Writer
@@ -103,7 +101,7 @@ def split_file(
         offset, row, part_start = prefix, 0, 0
         for chunk in reader:
             for raw, is_record in _lines(chunk.native):
-                if is_record and offset - part_start >= part_bytes:
+                if is_record and row > starts[-1][1] and offset - part_start >= part_bytes:
                     starts.append((offset, row))
                     part_start = offset
                 offset += len(raw.encode(codec))
@@ -218,7 +216,9 @@ class SkipPrefix:
 class _BatchWriter:
     """Writes a Parquet part's redacted record batches as an Arrow IPC stream."""
 
-    def __init__(self, target: BinaryIO, schema: pa.Schema) -> None:
+    def __init__(self, target: BinaryIO, schema: Any) -> None:
+        import pyarrow as pa
+
         self._schema = schema
         self._writer = pa.ipc.new_stream(cast(io.IOBase, target), schema)
 
@@ -315,6 +315,8 @@ def assemble(
             with path.open("rb") as part:
                 shutil.copyfileobj(part, target, 1 << 20)
         return
+    import pyarrow as pa
+
     from anonymizer.io.parquet_format import ParquetNative, ParquetReader
 
     with ParquetReader(

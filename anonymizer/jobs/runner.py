@@ -44,8 +44,9 @@ from anonymizer.jobs.worker import (
     classify,
 )
 
-#: Default size of a part: small enough to spread one big file over the workers.
+#: Largest and smallest default size of a part (the CLI picks about 16 parts per worker).
 PART_BYTES = 4 << 20
+MIN_PART_BYTES = 16 << 10
 WORK_FOLDER = ".anonymizer"
 
 
@@ -201,7 +202,8 @@ class JobRunner:
             f"{settings.config.digest}|{self.model_sha256}|{settings.fingerprint(version=__version__)}".encode()
         ).hexdigest()
         self.files = [
-            _File(task, FileReport(task.source, _shown(task.output), task.fmt, status="pending")) for task in plan.tasks
+            _File(task, FileReport(task.source, _shown(task.output), task.fmt, status="pending"))
+            for task in plan.tasks
         ]
         self.report = JobReport(
             [f.report for f in self.files],

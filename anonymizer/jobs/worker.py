@@ -58,6 +58,13 @@ class Settings:
     cache_size: int = 10_000
     torch_threads: int | None = None
 
+    @property
+    def uses_key(self) -> bool:
+        """Whether an operator of the selected labels is keyed (pseudonym, surrogate, hash)."""
+        from anonymizer.operators.registry import needs_key
+
+        return any(needs_key(self.config.operator_for(label)) for label in self.config.entities)
+
     def fingerprint(self, *, version: str) -> str:
         """What besides the config and the model decides a file's output and audit records."""
         fields = {
@@ -65,7 +72,7 @@ class Settings:
             "columns": list(self.columns),
             "encoding": self.encoding,
             "chunk_rows": self.chunk_rows,
-            "key": _key_id(self.key),
+            "key": _key_id(self.key) if self.uses_key else None,
             "audit_key": None if self.audit_key is None else _key_id(self.audit_key),
             "audit_include_text": self.audit_include_text,
             "version": version,
@@ -185,19 +192,20 @@ Progress = Callable[[int, int, int], None]
 
 
 def load_anonymizer(settings: Settings) -> Anonymizer:
+    import sys
+
     from anonymizer.pipeline import Anonymizer
 
-    if settings.torch_threads is not None:
-        import torch
-
-        torch.set_num_threads(settings.torch_threads)
-    return Anonymizer.load(
+    anonymizer = Anonymizer.load(
         config=settings.config,
         model_path=settings.model_path,
         batch_size=settings.batch_size,
         key=settings.key,
         cache_size=settings.cache_size,
     )
+    if settings.torch_threads is not None and "torch" in sys.modules:  # rules only: no torch
+        sys.modules["torch"].set_num_threads(settings.torch_threads)
+    return anonymizer
 
 
 def run_part(

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from anonymizer.common_words import load_word_cases
 from anonymizer.errors import ConfigError
@@ -67,15 +68,18 @@ class LexiconTables:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, object]) -> LexiconTables:
+    def from_state(cls, state: dict[str, Any]) -> LexiconTables:
         lookup = state["lookup"]
         if not isinstance(lookup, dict):
             raise ValueError("lexicon state: 'lookup' is not a mapping")
+        words = {
+            key: [str(word) for word in state[key]] for key in ("org_suffixes", "org_keywords", "unit_words")
+        }
         return cls(
             lookup=lookup,
-            org_suffixes=tuple(state["org_suffixes"]),  # type: ignore[call-overload]
-            org_keywords=frozenset(state["org_keywords"]),  # type: ignore[arg-type]
-            unit_words=frozenset(state["unit_words"]),  # type: ignore[arg-type]
+            org_suffixes=tuple(words["org_suffixes"]),
+            org_keywords=frozenset(words["org_keywords"]),
+            unit_words=frozenset(words["unit_words"]),
         )
 
 

@@ -49,6 +49,8 @@ class TaggedSentence:
 
     tags: tuple[str, ...]
     scores: tuple[float, ...]
+    # P(tag | sentence) per token and tag (forward-backward), when asked for.
+    marginals: np.ndarray[Any, np.dtype[np.float64]] | None = None
 
     def spans(self) -> list[tuple[int, int, str, float]]:
         """Entity runs ``(first_token, last_token, label, score)`` as Flair reads them from the tags."""
@@ -331,14 +333,26 @@ class TaggerRuntime:
         """Entity types (``PER`` from ``B-PER``, ``S-PER`` ...)."""
         return frozenset(tag.split("-", 1)[1] for tag in self.tags if "-" in tag)
 
-    def predict(self, sentences: Sequence[Sequence[str]]) -> list[TaggedSentence]:
-        """Tags of each token list; each is computed alone, so its neighbours never matter."""
+    def predict(self, sentences: Sequence[Sequence[str]], *, marginals: bool = False) -> list[TaggedSentence]:
+        """Tags of each token list; each is computed alone, so its neighbours never matter.
+
+        ``marginals``: also each token's tag probabilities (a CRF tagger only).
+        """
         for tokens in sentences:
             if not all(tokens):  # Flair would drop them and shift every later token
                 kept = sum(1 for token in tokens if token)
                 raise ValueError(f"empty tokens cannot be tagged: kept {kept} of {len(tokens)} tokens")
+        threads = torch.get_num_threads()
         with torch.inference_mode():
-            return [self._sentence(tokens) for tokens in sentences]
+            # One sentence's operations are tiny: more threads only wait on each other (on
+            # two busy cores, 2 threads ran 20x slower than 1). Results do not depend on it.
+            if threads != 1:
+                torch.set_num_threads(1)
+            try:
+                return [self._sentence(tokens, marginals=marginals) for tokens in sentences]
+            finally:
+                if threads != 1:
+                    torch.set_num_threads(threads)
 
     def features(self, tokens: Sequence[str]) -> torch.Tensor:
         """Emission scores ``[1, len(tokens), tags]``, as Flair's ``forward`` before the CRF."""
@@ -351,14 +365,23 @@ class TaggerRuntime:
             x = output.unsqueeze(0)
         return self.linear(x)
 
-    def _sentence(self, tokens: Sequence[str]) -> TaggedSentence:
+    def _sentence(self, tokens: Sequence[str], *, marginals: bool = False) -> TaggedSentence:
         if not tokens:
             return TaggedSentence((), ())
         features = self.features(tokens)
         if self.transitions is None:
-            confidence, best = torch.max(torch.softmax(features[0], dim=1), dim=1)
-            return TaggedSentence(tuple(self.tags[i] for i in best.tolist()), tuple(confidence.tolist()))
-        return self._viterbi(features)
+            probabilities = torch.softmax(features[0], dim=1)
+            confidence, best = torch.max(probabilities, dim=1)
+            tags = tuple(self.tags[i] for i in best.tolist())
+            extra = probabilities.numpy().astype(np.float64) if marginals else None
+            return TaggedSentence(tags, tuple(confidence.tolist()), extra)
+        tagged = self._viterbi(features)
+        if not marginals:
+            return tagged
+        from anonymizer.model.marginals import crf_marginals
+
+        extra = crf_marginals(features[0].numpy(), self._transitions, start=self.start, stop=self.stop)
+        return TaggedSentence(tagged.tags, tagged.scores, extra)
 
     def _viterbi(self, features: torch.Tensor) -> TaggedSentence:
         """Flair's ``ViterbiDecoder.decode`` for one sentence, in the same float32 arithmetic."""
@@ -409,7 +432,9 @@ def load_runtime(path: Path) -> LoadedRuntime:
 def _load_runtime(path: Path, mtime_ns: int) -> LoadedRuntime:
     digest = _sha256(path)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "pickle protocol 4" when it is a Flair file
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:  # a pickle with classes in it: a Flair model file
         from anonymizer.model.export import export_file
 

@@ -115,7 +115,9 @@ def _random(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
     return torch.randn(shape, generator=generator) * _NEW_WEIGHT_STD
 
 
-def _copy_reprojection(old: torch.nn.Linear, new: torch.nn.Linear, width: int, generator: torch.Generator) -> None:
+def _copy_reprojection(
+    old: torch.nn.Linear, new: torch.nn.Linear, width: int, generator: torch.Generator
+) -> None:
     """Old block copied; new inputs reach the old outputs weakly and their own outputs as is."""
     with torch.no_grad():
         new.weight.zero_()
@@ -128,7 +130,7 @@ def _copy_reprojection(old: torch.nn.Linear, new: torch.nn.Linear, width: int, g
             new.weight[width:, width:] = torch.eye(extra)
 
 
-def _copy_rnn(old: torch.nn.LSTM, new: torch.nn.LSTM, width: int, generator: torch.Generator) -> None:
+def _copy_rnn(old: torch.nn.Module, new: torch.nn.Module, width: int, generator: torch.Generator) -> None:
     with torch.no_grad():
         for name, value in old.named_parameters():
             target = getattr(new, name)
@@ -142,7 +144,9 @@ def _copy_rnn(old: torch.nn.LSTM, new: torch.nn.LSTM, width: int, generator: tor
 def _copy_tags(old: Any, new: Any) -> None:
     """Output rows and CRF transitions of the tags both taggers know, matched by name."""
     old_index = {tag: i for i, tag in enumerate(old.label_dictionary.get_items())}
-    pairs = [(j, old_index[tag]) for j, tag in enumerate(new.label_dictionary.get_items()) if tag in old_index]
+    pairs = [
+        (j, old_index[tag]) for j, tag in enumerate(new.label_dictionary.get_items()) if tag in old_index
+    ]
     new_rows = torch.tensor([j for j, _ in pairs])
     old_rows = torch.tensor([i for _, i in pairs])
     with torch.no_grad():

@@ -18,7 +18,7 @@ from pathlib import Path
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # A capitalised word right after one of these starts a sentence (or a heading, a quote).
-_STARTERS = frozenset('.!?:;"”»«–—-•*(')
+_STARTERS = frozenset('.!?:;"”»«\u2013\u2014-•*(')
 HEADER = ("word", "total", "lower", "mid_capital")
 
 

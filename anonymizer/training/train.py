@@ -194,7 +194,14 @@ def prepare_data(settings: TrainSettings, work: Path) -> tuple[list[Path], list[
     ``drop_labels`` turned into O, TME tags from the time rules (``time_labels``: the
     gold corpora have none), and, for training files only, ``keep_empty`` and the
     augmented copies of ``[augment]``."""
-    from anonymizer.training.augment import Augmentation, MentionPools, augment, drop_labels, read_bio, write_bio
+    from anonymizer.training.augment import (
+        Augmentation,
+        MentionPools,
+        augment,
+        drop_labels,
+        read_bio,
+        write_bio,
+    )
 
     augmentation = Augmentation.from_mapping(settings.augment)
     if not (settings.time_labels or settings.drop_labels or augmentation.active or settings.keep_empty < 1):
