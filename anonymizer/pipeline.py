@@ -107,9 +107,14 @@ class Anonymizer:
         cache_size: int = DEFAULT_CACHE_SIZE,
         on_error: str = "stop",
         record_timeout: float | None = limits.DEFAULT_RECORD_TIMEOUT,
+        trust_models: Iterable[str] = (),
     ) -> Anonymizer:
         """The shipped model and rules, with ``preset`` (``rules/presets/NAME.toml``),
-        ``config`` and the keyword options laid over them."""
+        ``config`` and the keyword options laid over them.
+
+        The model file must be a shipped one or have a SHA-256 in ``trust_models``, and be
+        writable by its owner only (:mod:`anonymizer.model.integrity`): loading runs code.
+        """
         from anonymizer.detectors.gazetteer import GazetteerDetector
         from anonymizer.detectors.lists import DenyListDetector
         from anonymizer.detectors.ner import NerDetector, load_tagger
@@ -149,7 +154,7 @@ class Anonymizer:
             detectors.append(UnknownWordDetector.load(score=config.unknown_words_score))
         if model_path is None:
             model_path = default_runtime_path() if config.model_path == "default" else Path(config.model_path)
-        model = load_tagger(model_path)
+        model = load_tagger(model_path, trusted=tuple(trust_models))
         detectors.insert(
             0,
             NerDetector(

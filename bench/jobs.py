@@ -158,7 +158,7 @@ def memory(args: argparse.Namespace, folder: Path) -> list[Run]:
     for size in args.memory_sizes:
         source = folder / f"mem-{size}.csv"
         write_input(source, "csv", size, args.seed, 10_000)
-        for config in ("seed", "local 1"):
+        for config in args.memory_configs:
             out = folder / f"mem-out-{config.replace(' ', '-')}-{size}"
             out.mkdir()
             wall, _, peak = measure(command(config, source, out, args.memory_entities), timeout=args.timeout)
@@ -176,12 +176,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="times each run; the best counts")
     parser.add_argument("--memory-sizes", default="1000,100000", help="rows of the memory runs ('' skips)")
     parser.add_argument("--memory-entities", default="PNR,PHONE,EMAIL,TME", help="labels of the memory runs")
+    parser.add_argument("--memory-configs", default="seed,local 1", help="configs of the memory runs")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=7200)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     args.configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     args.memory_sizes = [int(s) for s in args.memory_sizes.split(",") if s.strip()]
+    args.memory_configs = [c.strip() for c in args.memory_configs.split(",") if c.strip()]
     return args
 
 
@@ -192,6 +194,16 @@ def main() -> None:
         folder = Path(tmp)
         rows, ratios = throughput(args, folder) if args.configs else ([], {})
         runs = memory(args, folder)
+    write_json(
+        args.json,
+        {
+            "environment": environment(),
+            "settings": settings(args),
+            "throughput": rows,
+            "ratios": ratios,
+            "memory": [vars(r) for r in runs],
+        },
+    )
     headers = [
         "config",
         "rows",
@@ -200,6 +212,8 @@ def main() -> None:
         "rows/s",
         "net rows/s",
         "net tokens/s",
+        "CPU s",
+        "rows/CPU s",
         "same bytes",
     ]
     print(
@@ -232,16 +246,6 @@ def main() -> None:
                 [[r.config, f"{r.rows:,}", f"{r.wall_s:.1f}", f"{r.peak_rss / 2**20:.0f}"] for r in runs],
             )
         )
-    write_json(
-        args.json,
-        {
-            "environment": environment(),
-            "settings": settings(args),
-            "throughput": rows,
-            "ratios": ratios,
-            "memory": [vars(r) for r in runs],
-        },
-    )
 
 
 if __name__ == "__main__":

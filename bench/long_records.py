@@ -20,7 +20,10 @@ Record kinds (deterministic for a ``--seed``):
   the mention table and the numbering grow with the record;
 * ``one-line``: ``names`` without a single line break;
 * ``noise``: random letters, digits, punctuation and spaces, runs of each: no
-  sentences, long tokens, the shapes that make regular expressions backtrack.
+  sentences, long tokens;
+* ``shapes``: one run each of shapes that once made a rule, the tokenizer, the
+  merge or propagation quadratic (``1.1.1.``, ``+-+-``, ``fredag, 3 maj fredag, ...``,
+  ``Anna Anna ...``), each run a fixed share of the record, so it grows with it.
 
 Without ``--tagger`` the tagger is left out (its cost per sentence does not depend on
 the record: ``bench/speed.py`` measures it) and every other detector of the shipped
@@ -46,7 +49,7 @@ from typing import Any
 
 from _report import environment, markdown_table, settings, write_json
 
-KINDS = ("prose", "names", "one-line", "noise")
+KINDS = ("prose", "names", "one-line", "noise", "shapes")
 MB = 1_000_000
 FIRST = ("Anna", "Erik", "Lena", "Karl", "Maria", "Johan", "Sara", "Lars", "Eva", "Nils", "Ida", "Oskar")
 LAST = ("Lind", "Berg", "Ek", "Holm", "Nilsson", "Svensson", "Karlsson", "Åberg", "Sjöberg", "Haddad")
@@ -70,9 +73,16 @@ def distinct_surname(rng: random.Random) -> str:
     return "Q" + "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
 
 
+SHAPES = ("1.", "+-", "_.", "A&", "fredag, 3 maj ", "Anna ", "Lind, ", " ")
+
+
 def make_record(kind: str, size: int, seed: int) -> str:
     """About ``size`` characters of ``kind`` (cut at ``size``)."""
     rng = random.Random(seed)
+    if kind == "shapes":
+        share = size // len(SHAPES)
+        runs = [(shape * (share // len(shape) + 1))[:share] for shape in SHAPES]
+        return "\n".join(runs)[:size]
     if kind == "noise":
         pools = (string.ascii_letters + "åäöÅÄÖ", string.digits, ".,;:-+/@()'\"!?_", " \t", "\n")
         parts: list[str] = []

@@ -71,7 +71,9 @@ class Backtracking:
     pattern = re.compile(r"(a+)+$")
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
-        return [[] if self.pattern.match(text) is None else [] for text in texts]
+        for text in texts:
+            self.pattern.match(text)
+        return [[] for _ in texts]
 
 
 def anonymizer(*extra: object, on_error: str = "stop", timeout: float | None = 0.3) -> Anonymizer:

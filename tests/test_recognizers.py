@@ -356,6 +356,7 @@ EXAMPLES = {
     "loc_water_church": "De badade i Kolbäcksån efter mässan.",
     "loc_mall": "Vi sågs vid Väla köpcentrum.",
     "pnr_glued": "id code is199003052397",
+    "org_unit_place": "Tolk via Tolkcentralen Stockholm.",
     "phone_glued": "Ring tel0701234567 i dag.",
 }
 

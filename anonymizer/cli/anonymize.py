@@ -19,7 +19,9 @@ from anonymizer.config import Config
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
 from anonymizer.io.atomic import raise_on_signals
+from anonymizer.limits import DEFAULT_RECORD_TIMEOUT
 from anonymizer.operators.registry import needs_key
+from anonymizer.span import ERROR_LABEL
 
 STDIN = "-"
 KEY_ENV = "ANONYMIZE_KEY"
@@ -106,11 +108,35 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
     help="Model file instead of the shipped one.",
 )
 @click.option(
+    "--trust-model",
+    "trust_models",
+    multiple=True,
+    metavar="SHA256",
+    help="Load a --model file with this SHA-256 (model files can run code; only the shipped ones "
+    "are trusted without it). Repeatable.",
+)
+@click.option(
     "--cache-size",
     type=click.IntRange(min=0),
     default=DEFAULT_CACHE_SIZE,
     show_default=True,
     help="Distinct texts remembered, so repeated texts are detected once (0: off).",
+)
+@click.option(
+    "--on-error",
+    type=click.Choice(["stop", "mask"]),
+    default="stop",
+    show_default=True,
+    help="When detection fails for a value: stop the run, or write the value masked whole "
+    "([REDACTED]) and audit it as ERROR.",
+)
+@click.option(
+    "--record-timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_RECORD_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit on detecting one value, per million characters (0: none); past it, --on-error applies.",
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: the usable cores).")
 @click.option(
@@ -164,10 +190,13 @@ def anonymize(**options: Any) -> None:
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file; two paths to a file not made yet compare by name."""
     try:
-        return b.exists() and a.exists() and a.samefile(b)
+        if a.exists() and b.exists():
+            return a.samefile(b)
     except OSError:
-        return a.resolve() == b.resolve()
+        pass
+    return a.resolve() == b.resolve()
 
 
 def _run(
@@ -188,9 +217,12 @@ def _run(
     model_path: Path | None,
     quiet: bool,
     cache_size: int,
+    on_error: str,
+    record_timeout: float,
+    trust_models: tuple[str, ...],
 ) -> None:
     from anonymizer.audit import AuditLog
-    from anonymizer.pipeline import Anonymizer, run_job
+    from anonymizer.pipeline import ERROR_MASK, Anonymizer, run_job
 
     fmt = fmt or ("text" if input_path == STDIN else detect_format(input_path))
     if fmt != "text" and not columns:
@@ -214,6 +246,9 @@ def _run(
         batch_size=batch_size,
         key=_operator_key(key_file),
         cache_size=cache_size,
+        on_error=on_error,
+        record_timeout=record_timeout or None,
+        trust_models=trust_models,
     )
     show_progress = not quiet and sys.stderr.isatty()
     with ExitStack() as stack:
@@ -256,6 +291,12 @@ def _run(
                 version=__version__,
             )
             audit.flush()  # a full disk fails the run here, before the output is committed
+    masked = stats.counts.get(ERROR_LABEL, 0)
+    if masked:  # said even with --quiet: these values were not checked
+        stderr.print(
+            f"anonymize: {masked} value(s) could not be checked and were written masked whole "
+            f"({ERROR_MASK}); the audit log lists them with label {ERROR_LABEL}"
+        )
     if not quiet:
         counts = ", ".join(f"{label} {count}" for label, count in stats.counts.items()) or "nothing found"
         stderr.print(

@@ -94,6 +94,9 @@ def run_batch(
     model_path: Path | None,
     quiet: bool,
     cache_size: int,
+    on_error: str,
+    record_timeout: float,
+    trust_models: tuple[str, ...],
     workers: int | None,
     engine: str,
     scheduler: str | None,
@@ -145,6 +148,10 @@ def run_batch(
     check_operators(config)
     if entities is not None:
         config = config.with_entities(frozenset(entities))
+    if model_path is not None and config.entities & config.model_labels:  # refused here, not per part
+        from anonymizer.model.integrity import check_model_file
+
+        check_model_file(model_path, trusted=trust_models)
     key = _operator_key(key_file)
     keyed = _uses_keyed_operators(config)
     if resume and key is None and keyed:
@@ -181,6 +188,9 @@ def run_batch(
         audit_include_text=audit_include_text,
         cache_size=cache_size,
         torch_threads=None if scheduler is not None else max(1, cores // count),
+        on_error=on_error,
+        record_timeout=record_timeout or None,
+        trust_models=trust_models,
     )
     job_engine: Any
     if engine == "dask":

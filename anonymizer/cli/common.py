@@ -28,6 +28,8 @@ FLAGS = {
     "fmt": "--format",
     "model_path": "--model",
     "gazetteers": "--gazetteers",
+    "on_error": "--on-error",
+    "trust_model": "--trust-model",
 }
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -12,6 +12,7 @@ import click
 
 from anonymizer import __version__
 from anonymizer.cli.common import exit_codes, split_labels, stderr
+from anonymizer.cli.data_tools import DATA_COMMANDS
 from anonymizer.cli.review import audit_group, demo_command, review_command
 from anonymizer.errors import UsageError
 
@@ -36,7 +37,7 @@ data_root_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="anonymizer")
 def tools() -> None:
-    """Build, shrink and measure the models behind `anonymize`."""
+    """Build and measure the models and data behind `anonymize`, and review its runs."""
 
 
 @tools.command()
@@ -244,6 +245,7 @@ def export_runtime(model: Path, output: Path) -> None:
     help="Gold documents: TOML laid over rules/default.toml.",
 )
 @click.option("--entities", help="Gold documents: labels the pipeline replaces (default: from the config).")
+@click.option("--preset", help="Gold documents: a shipped preset (rules/presets/NAME.toml), e.g. strict.")
 def evaluate(
     corpus: Path,
     io_scheme: bool,
@@ -253,6 +255,7 @@ def evaluate(
     batch_size: int | None,
     config_path: Path | None,
     entities: str | None,
+    preset: str | None,
 ) -> None:
     """Score the tagger on a token<TAB>TAG CORPUS, or the whole pipeline on gold documents.
 
@@ -284,13 +287,14 @@ def evaluate(
                 labels=chosen,
                 batch_size=batch_size,
                 config_path=config_path,
+                preset=preset,
                 entities=split_labels(entities),
             )
         else:
-            if config_path is not None or entities is not None:
+            if config_path is not None or entities is not None or preset is not None:
                 raise UsageError(
-                    "--config and --entities apply to gold documents (.jsonl, .txt or a folder of .txt), "
-                    "not to token<TAB>TAG corpora"
+                    "--config, --entities and --preset apply to gold documents (.jsonl, .txt or a folder "
+                    "of .txt), not to token<TAB>TAG corpora"
                 )
             result = _evaluate_tokens(
                 corpus,
@@ -336,6 +340,7 @@ def _evaluate_documents(
     batch_size: int | None,
     config_path: Path | None,
     entities: list[str] | None,
+    preset: str | None,
 ) -> dict[str, Any]:
     from anonymizer.evaluation.evaluate import evaluate_documents
     from anonymizer.evaluation.gold import load_gold
@@ -343,7 +348,7 @@ def _evaluate_documents(
 
     documents = load_gold(corpus)
     anonymizer = Anonymizer.load(
-        config=config_path, entities=entities, model_path=model_path, batch_size=batch_size
+        config=config_path, entities=entities, model_path=model_path, batch_size=batch_size, preset=preset
     )
     evaluation = evaluate_documents(documents, anonymizer, labels=labels)
     if predictions_out is not None:
@@ -358,155 +363,9 @@ def _evaluate_documents(
     }
 
 
-@tools.command()
-@click.option(
-    "--count", type=click.IntRange(min=1), default=1000, show_default=True, help="Documents to write."
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same documents.")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Span-format JSON Lines file to write.",
-)
-@click.option(
-    "--gazetteers",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Also draw names, places and agencies from these lists (e.g. ../shared/data/gazetteers).",
-)
-def synthesize(count: int, seed: int, out: Path, gazetteers: Path | None) -> None:
-    """Write COUNT labelled synthetic documents (journal notes, letters, chats ...) in the span format."""
-    from anonymizer.evaluation.gold import write_jsonl
-    from anonymizer.evaluation.shared_lists import Gazetteers
-    from anonymizer.evaluation.synthetic import generate
-    from anonymizer.io import atomic_text_output
-
-    with exit_codes():
-        lists = Gazetteers.load(gazetteers) if gazetteers is not None else None
-        with atomic_text_output(out) as handle:
-            written = write_jsonl(handle, generate(count, seed=seed, gazetteers=lists))
-        stderr.print(f"synthesize: {written} documents -> {out}")
-        click.echo(json.dumps({"output": str(out), "documents": written, "seed": seed}))
-
-
-@tools.command("build-gazetteers")
-@click.option(
-    "--data-root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default="../shared/data",
-    show_default=True,
-    help="Folder with gazetteers/ and text/.",
-)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="rules/gazetteers",
-    show_default=True,
-    help="Where the shipped lists go.",
-)
-@click.option(
-    "--min-bearers",
-    type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Keep first names that at least this many people are called by.",
-)
-def build_gazetteers_command(data_root: Path, out: Path, min_bearers: int) -> None:
-    """Build the name lists of the gazetteer detector from the shared lists and raw text.
-
-    Names that the raw text often writes in lower case are marked common, and the
-    detector asks more context of them.
-    """
-    from anonymizer.training.gazetteers import GazetteerSettings, build_gazetteers
-
-    with exit_codes():
-        counts = build_gazetteers(
-            data_root, out, settings=GazetteerSettings(min_first_name_bearers=min_bearers)
-        )
-        stderr.print(f"build-gazetteers: {', '.join(f'{name} {rows}' for name, rows in counts.items())}")
-        click.echo(json.dumps({"output": str(out), "rows": counts}))
-
-
-@tools.command("build-lexicon")
-@click.option(
-    "--data-root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default="../shared/data",
-    show_default=True,
-    help="Folder with text/.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="rules/lexicon/word-case.tsv.gz",
-    show_default=True,
-    help="The common-word table to write.",
-)
-@click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True)
-def build_lexicon_command(data_root: Path, out: Path, min_count: int) -> None:
-    """Build the Swedish common-word table (cased counts of every word in text/*.txt.gz).
-
-    The strict preset and the tagger's lexicon features read it.
-    """
-    from anonymizer.training.common_words import write_word_case_table
-
-    with exit_codes():
-        rows = write_word_case_table(sorted((data_root / "text").glob("*.txt.gz")), out, min_count=min_count)
-        stderr.print(f"build-lexicon: {rows} words")
-        click.echo(json.dumps({"output": str(out), "rows": rows}))
-
-
-@tools.command()
-@data_root_option
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_TRAIN_DIR.parent / "silver" / "silver.bio",
-    show_default=True,
-    help="token<TAB>TAG file to write.",
-)
-@click.option("--sentences", type=click.IntRange(min=1), default=50_000, show_default=True)
-@click.option(
-    "--sample",
-    type=click.FloatRange(min=0.0, max=1.0, min_open=True),
-    default=0.05,
-    show_default=True,
-    help="Share of the raw paragraphs to read.",
-)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--build", is_flag=True, help="Compile pefselab's taggers first (once; a few minutes).")
-def silver(data_root: Path | None, out: Path, sentences: int, sample: float, seed: int, build: bool) -> None:
-    """Label raw text with efselab's named-entity tagger and the time rules (silver data).
-
-    Needs the optional dependency: pip install '.[silver]'.
-    """
-    from anonymizer.io import atomic_text_output
-    from anonymizer.training.silver import PefselabTagger, build_pefselab, raw_sentences, write_silver
-
-    with exit_codes():
-        root = data_root or Path("../shared/data")
-        paths = sorted((root / "text").glob("*.txt.gz"))
-        if not paths:
-            raise UsageError(f"{root / 'text'}: no *.txt.gz raw text files; point --data-root at shared/data")
-        if build:
-            build_pefselab()
-        try:
-            tagger = PefselabTagger()
-        except RuntimeError as error:
-            raise UsageError(str(error)) from None
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_text_output(out) as handle:
-            counts = write_silver(
-                raw_sentences(paths, sample=sample, seed=seed),
-                handle,
-                tagger=tagger,
-                limit=sentences,
-                seed=seed,
-            )
-        stderr.print(f"silver: {counts['sentences']} sentences -> {out}")
-        click.echo(json.dumps({"output": str(out), **dict(sorted(counts.items()))}))
-
-
+# Data the tool ships or trains on (anonymizer/cli/data_tools.py).
+for command in DATA_COMMANDS:
+    tools.add_command(command)
 # Reviewing a run (anonymizer/cli/review.py).
 tools.add_command(audit_group)
 tools.add_command(review_command)

@@ -7,7 +7,7 @@ independent, so batching rows together changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +19,21 @@ if TYPE_CHECKING:
     from anonymizer.model.runtime import LoadedRuntime, TaggerRuntime
 
 
-def load_tagger(path: Path) -> LoadedRuntime | LoadedModel:
+def load_tagger(path: Path, *, trusted: Collection[str] | None = None) -> LoadedRuntime | LoadedModel:
     """The Flair-free runtime for runtime files and for the Flair files it can run (exported
-    in memory); Flair itself only for the others (Flair embeddings with language models)."""
+    in memory); Flair itself only for the others (Flair embeddings with language models).
+
+    ``trusted``: when given, the file must be a shipped model or have one of these SHA-256
+    digests, and be writable by its owner only (:mod:`anonymizer.model.integrity`), before
+    it is opened; ``None`` (the training tools, on files they made) checks nothing.
+    """
     from anonymizer.model.export import ExportError
     from anonymizer.model.runtime import load_runtime
 
+    if trusted is not None:
+        from anonymizer.model.integrity import check_model_file
+
+        check_model_file(path, trusted=trusted)
     try:
         return load_runtime(path)
     except ExportError:

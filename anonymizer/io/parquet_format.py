@@ -225,6 +225,13 @@ class ParquetOutput:
         self._flush()
         self._writer.close()
 
+    def __del__(self) -> None:
+        # Dropped without close(): the run failed, and its target is closed and removed.
+        # pyarrow would write the footer there when collected and print a traceback.
+        writer = getattr(self, "_writer", None)
+        if writer is not None and getattr(writer, "is_open", False):
+            writer.is_open = False
+
 
 def replaced_batch(chunk: Chunk, replaced: Fields, schema: pa.Schema) -> pa.RecordBatch:
     """``chunk``'s record batch with the ``replaced`` columns put in (``None`` writes null)."""

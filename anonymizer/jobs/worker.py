@@ -57,6 +57,11 @@ class Settings:
     audit_include_text: bool = False
     cache_size: int = 10_000
     torch_threads: int | None = None
+    on_error: str = "stop"
+    """``"mask"``: a value whose detection fails is written masked whole (see ``Anonymizer``)."""
+    record_timeout: float | None = None
+    trust_models: tuple[str, ...] = ()
+    """SHA-256 digests of ``model_path`` files to load besides the shipped ones."""
 
     @property
     def uses_key(self) -> bool:
@@ -75,6 +80,8 @@ class Settings:
             "key": _key_id(self.key) if self.uses_key else None,
             "audit_key": None if self.audit_key is None else _key_id(self.audit_key),
             "audit_include_text": self.audit_include_text,
+            "on_error": self.on_error,
+            "record_timeout": self.record_timeout,
             "version": version,
         }
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
@@ -202,6 +209,9 @@ def load_anonymizer(settings: Settings) -> Anonymizer:
         batch_size=settings.batch_size,
         key=settings.key,
         cache_size=settings.cache_size,
+        on_error=settings.on_error,
+        record_timeout=settings.record_timeout,
+        trust_models=settings.trust_models,
     )
     if settings.torch_threads is not None and "torch" in sys.modules:  # rules only: no torch
         sys.modules["torch"].set_num_threads(settings.torch_threads)

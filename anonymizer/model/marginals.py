@@ -15,29 +15,30 @@ import numpy as np
 Array = np.ndarray[Any, np.dtype[np.float64]]
 
 
-def _logsumexp(values: Array, axis: int) -> Array:
-    top = values.max(axis=axis, keepdims=True)
-    result: Array = np.squeeze(top, axis=axis) + np.log(np.exp(values - top).sum(axis=axis))
-    return result
-
-
 def crf_marginals(emissions: Array, transitions: Array, *, start: int, stop: int) -> Array:
-    """``P(tag_t = k | sentence)`` as ``[length, tags]`` (rows sum to 1)."""
-    emissions = emissions.astype(np.float64)
-    transitions = transitions.astype(np.float64)
-    length, _ = emissions.shape
-    alpha = np.empty_like(emissions)
-    beta = np.empty_like(emissions)
-    alpha[0] = emissions[0] + transitions[:, start]
+    """``P(tag_t = k | sentence)`` as ``[length, tags]`` (rows sum to 1).
+
+    Forward-backward in probability space, each step rescaled to sum 1: a marginal row
+    is normalised at the end, so the scale factors cancel (and nothing underflows).
+    """
+    scores = emissions.astype(np.float64)
+    weights = np.exp(transitions.astype(np.float64) - transitions.max())  # [to, from]
+    emitted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    length = len(scores)
+    alpha = np.empty_like(emitted)
+    beta = np.empty_like(emitted)
+    alpha[0] = weights[:, start] * emitted[0]
+    alpha[0] /= alpha[0].sum()
     for t in range(1, length):
-        # alpha[t, to] = emission[t, to] + logsumexp_from(transitions[to, from] + alpha[t-1, from])
-        alpha[t] = emissions[t] + _logsumexp(transitions + alpha[t - 1][None, :], axis=1)
-    beta[-1] = transitions[stop]
+        alpha[t] = (weights @ alpha[t - 1]) * emitted[t]
+        alpha[t] /= alpha[t].sum()
+    beta[-1] = weights[stop] / weights[stop].sum()
     for t in range(length - 2, -1, -1):
-        # beta[t, from] = logsumexp_to(transitions[to, from] + emission[t+1, to] + beta[t+1, to])
-        beta[t] = _logsumexp(transitions + (emissions[t + 1] + beta[t + 1])[:, None], axis=0)
-    log_z = _logsumexp(alpha[-1] + transitions[stop], axis=0)
-    return np.exp(alpha + beta - log_z)
+        beta[t] = weights.T @ (emitted[t + 1] * beta[t + 1])
+        beta[t] /= beta[t].sum()
+    joint = alpha * beta
+    result: Array = joint / joint.sum(axis=1, keepdims=True)
+    return result
 
 
 def uncertain_entities(
