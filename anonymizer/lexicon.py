@@ -86,6 +86,12 @@ class Lexicon:
     extra_weekday_abbreviations: tuple[str, ...]
     # [tokenizer]
     abbreviations: frozenset[str]
+    # [names] greetings and [shapes]: the strict preset's unknown-word rule
+    greetings: frozenset[str]
+    organisation_endings: tuple[str, ...]
+    organisation_words: frozenset[str]
+    unit_words: frozenset[str]
+    place_endings: tuple[str, ...]
     # [time]
     time: TimeWords
 
@@ -106,6 +112,11 @@ _TABLES: dict[str, str] = {
     "extra_month_abbreviations": "calendar",
     "extra_weekday_abbreviations": "calendar",
     "abbreviations": "tokenizer",
+    "greetings": "names",
+    "organisation_endings": "shapes",
+    "organisation_words": "shapes",
+    "unit_words": "shapes",
+    "place_endings": "shapes",
 }
 _TIME_TABLE = "time"
 _TABLES.update({field.name: _TIME_TABLE for field in fields(TimeWords)})

@@ -216,26 +216,27 @@ def main() -> None:
         "rows/CPU s",
         "same bytes",
     ]
-    print(
-        markdown_table(
-            headers,
-            [
+    if rows:
+        print(
+            markdown_table(
+                headers,
                 [
-                    r["config"],
-                    f"{r['rows']:,}",
-                    f"{r['wall_s']:.1f}",
-                    f"{r['cold_start_s']:.1f}",
-                    f"{r['rows_per_s']:,.1f}",
-                    f"{r['net_rows_per_s']:,.1f}",
-                    f"{r['net_tokens_per_s']:,}",
-                    f"{r['cpu_s']:.1f}",
-                    f"{r['rows_per_cpu_s']:,.1f}",
-                    "yes" if r["identical_to_seed"] else "NO",
-                ]
-                for r in rows
-            ],
+                    [
+                        r["config"],
+                        f"{r['rows']:,}",
+                        f"{r['wall_s']:.1f}",
+                        f"{r['cold_start_s']:.1f}",
+                        f"{r['rows_per_s']:,.1f}",
+                        f"{r['net_rows_per_s']:,.1f}",
+                        f"{r['net_tokens_per_s']:,}",
+                        f"{r['cpu_s']:.1f}",
+                        f"{r['rows_per_cpu_s']:,.1f}",
+                        "yes" if r["identical_to_seed"] else "NO",
+                    ]
+                    for r in rows
+                ],
+            )
         )
-    )
     for name, value in ratios.items():
         print(f"\n{name}: {value}x")
     if runs:

@@ -176,7 +176,8 @@ def child(kind: str, size: int, seed: int, tagger: bool, min_seconds: float) -> 
     }
 
 
-def run_child(args: argparse.Namespace, kind: str, size: int) -> dict[str, Any]:
+def run_child(args: argparse.Namespace, kind: str, size: int) -> dict[str, Any] | None:
+    """The child's result; ``None`` if it ran past ``--timeout``."""
     command = [
         sys.executable,
         __file__,
@@ -188,7 +189,10 @@ def run_child(args: argparse.Namespace, kind: str, size: int) -> dict[str, Any]:
         str(args.min_seconds),
         *(["--tagger"] if args.tagger else []),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        return None
     if done.returncode != 0:
         raise SystemExit(f"child {kind}:{size} failed:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -203,6 +207,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--min-seconds", type=float, default=2.0, help="repeat a record until this much time (default: 2)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, help="give up on a record after this many seconds (reported as such)"
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -223,9 +230,17 @@ def main() -> None:
         for size in sizes:
             print(f"{kind} {size:,} chars ...", file=sys.stderr)
             result = run_child(args, kind, size)
+            if result is None:
+                results.append({"kind": kind, "chars": size, "timeout": args.timeout})
+                rows.append([kind, f"{size:,}", f"> {args.timeout:.0f} (wall)", "-", "-", "-", ""])
+                print(f"  gave up after {args.timeout:.0f} s", file=sys.stderr)
+                break  # a larger one takes longer still
             result["seconds_per_mb"] = result["seconds"] / (result["chars"] / MB)
             per_mb.append(result["seconds_per_mb"])
             results.append(result)
+            print(
+                f"  {result['seconds']:.3f} s CPU, {result['seconds_per_mb']:.2f} s per MB", file=sys.stderr
+            )
             rows.append(
                 [
                     kind,
@@ -237,10 +252,13 @@ def main() -> None:
                     "",
                 ]
             )
-        rows[-1][-1] = f"{max(per_mb) / min(per_mb):.2f}"
+        if per_mb and rows[-1][-1] == "":
+            rows[-1][-1] = f"{max(per_mb) / min(per_mb):.2f}" + (
+                " (before the time-out)" if len(per_mb) < len(sizes) else ""
+            )
     print(
         markdown_table(
-            ["kind", "chars", "seconds", "s per MB", "spans", "peak MiB above start", "ratio"], rows
+            ["kind", "chars", "CPU s", "CPU s per MB", "spans", "peak MiB above start", "ratio"], rows
         )
     )
     write_json(args.json, {"environment": environment(), "settings": settings(args), "results": results})

@@ -229,7 +229,8 @@ def test_evaluate_command_refuses_options_of_the_other_format(tmp_path: Path) ->
     result = CliRunner().invoke(
         tools, ["evaluate", str(DATA / "talbanken_dev_sample.bio"), "--entities", "TME"]
     )
-    assert result.exit_code == 2 and "--config and --entities apply to gold documents" in result.output
+    assert result.exit_code == 2
+    assert "--config, --entities and --preset apply to gold documents" in result.output
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "text": "ab", "spans": [{"start": 0, "end": 5, "label": "PER"}]}\n')
     result = CliRunner().invoke(tools, ["evaluate", str(bad), "--entities", "TME"])

@@ -112,6 +112,8 @@ def mixed(tmp_path: Path) -> Path:
     (root / "d-latin1.jsonl").write_bytes(
         json.dumps({"text": SECRET + " ä"}, ensure_ascii=False).encode("latin-1")
     )
+    good = "".join(f"{i},Ring 070-123 45 {i % 100:02d} i morgon.\n" for i in range(3000))
+    (root / "e-late.csv").write_text(f'id,text\n{good}401,"{SECRET}\n', encoding="utf-8")  # cut first
     return root
 
 
@@ -126,7 +128,9 @@ def test_a_bad_file_fails_alone(mixed: Path, tmp_path: Path) -> None:
         "b-nocolumn.csv": "usage",
         "c-garbage.parquet": "input",
         "d-latin1.jsonl": "input",
+        "e-late.csv": "input",
     }
+    assert files["e-late.csv"]["parts"] > 1  # its first parts ran before the bad record was read
     assert "line 3: malformed CSV" in files["a-broken.csv"]["error"]["message"]
     assert "--encoding" in files["d-latin1.jsonl"]["error"]["message"]
     assert report["status"] == "failed" and report["totals"]["done"] == 4

@@ -15,7 +15,7 @@ from anonymizer.audit import AUDIT_KEY_ENV
 from anonymizer.cache import DEFAULT_CACHE_SIZE
 from anonymizer.cli.batch import JOB_OPTIONS, is_job, run_batch
 from anonymizer.cli.common import exit_codes, split_labels, stderr
-from anonymizer.config import Config
+from anonymizer.config import Config, preset_names
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
 from anonymizer.io.atomic import raise_on_signals
@@ -64,9 +64,18 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
     "--config",
     "config_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="TOML laid over rules/default.toml.",
+    help="TOML laid over rules/default.toml (and over --preset).",
 )
-@click.option("--batch-size", type=click.IntRange(min=1), help="Sentences per tagger mini-batch.")
+@click.option(
+    "--preset",
+    type=click.Choice(preset_names()),
+    help="A shipped preset (rules/presets/NAME.toml) laid over the defaults; strict: recall first.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help="Kept for old scripts: the tagger runs one sentence at a time (results never depend on it).",
+)
 @click.option(
     "--chunk-rows",
     type=click.IntRange(min=1),
@@ -170,13 +179,16 @@ def anonymize(**options: Any) -> None:
     """Replace names, places, organisations and times in Swedish text.
 
     Reads INPUT (a .txt, .csv, .parquet or .jsonl file; none or - for stdin) and
-    writes the redacted copy, in the same format, to -o or stdout.
+    writes the redacted copy, in the same format, to -o or stdout. Several files,
+    folders or globs, with -o DIR, make a batch job (workers, --resume, a run report;
+    exit code 3 when some files failed).
 
     \b
     Examples:
       anonymize letter.txt -o letter.redacted.txt
       anonymize data.csv --column text --audit audit.jsonl -o out.csv
       cat letter.txt | anonymize > out.txt
+      anonymize exports/ -o redacted/ --column text --audit audit.jsonl --audit-key K --resume
     """
     with exit_codes(), raise_on_signals():
         inputs = options.pop("inputs")
@@ -207,6 +219,7 @@ def _run(
     fmt: str | None,
     entities: list[str] | None,
     config_path: Path | None,
+    preset: str | None,
     batch_size: int | None,
     chunk_rows: int,
     encoding: str,
@@ -241,6 +254,7 @@ def _run(
 
     anonymizer = Anonymizer.load(
         config=config_path,
+        preset=preset,
         entities=entities,
         model_path=model_path,
         batch_size=batch_size,

@@ -84,6 +84,7 @@ def run_batch(
     columns: tuple[str, ...],
     entities: list[str] | None,
     config_path: Path | None,
+    preset: str | None,
     batch_size: int | None,
     chunk_rows: int,
     encoding: str,
@@ -144,7 +145,7 @@ def run_batch(
                     f"{audit_path}: the audit log path is an input file; choose another --audit path"
                 )
 
-    config = load_config(config_path)
+    config = load_config(config_path, preset=preset)
     check_operators(config)
     if entities is not None:
         config = config.with_entities(frozenset(entities))

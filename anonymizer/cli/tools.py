@@ -246,6 +246,13 @@ def export_runtime(model: Path, output: Path) -> None:
 )
 @click.option("--entities", help="Gold documents: labels the pipeline replaces (default: from the config).")
 @click.option("--preset", help="Gold documents: a shipped preset (rules/presets/NAME.toml), e.g. strict.")
+@click.option(
+    "--trust-model",
+    "trust_models",
+    multiple=True,
+    metavar="SHA256",
+    help="Gold documents: load a --model file with this SHA-256 (repeatable).",
+)
 def evaluate(
     corpus: Path,
     io_scheme: bool,
@@ -256,6 +263,7 @@ def evaluate(
     config_path: Path | None,
     entities: str | None,
     preset: str | None,
+    trust_models: tuple[str, ...],
 ) -> None:
     """Score the tagger on a token<TAB>TAG CORPUS, or the whole pipeline on gold documents.
 
@@ -288,6 +296,7 @@ def evaluate(
                 batch_size=batch_size,
                 config_path=config_path,
                 preset=preset,
+                trust_models=trust_models,
                 entities=split_labels(entities),
             )
         else:
@@ -341,6 +350,7 @@ def _evaluate_documents(
     config_path: Path | None,
     entities: list[str] | None,
     preset: str | None,
+    trust_models: tuple[str, ...],
 ) -> dict[str, Any]:
     from anonymizer.evaluation.evaluate import evaluate_documents
     from anonymizer.evaluation.gold import load_gold
@@ -348,7 +358,12 @@ def _evaluate_documents(
 
     documents = load_gold(corpus)
     anonymizer = Anonymizer.load(
-        config=config_path, entities=entities, model_path=model_path, batch_size=batch_size, preset=preset
+        config=config_path,
+        entities=entities,
+        model_path=model_path,
+        batch_size=batch_size,
+        preset=preset,
+        trust_models=trust_models,
     )
     evaluation = evaluate_documents(documents, anonymizer, labels=labels)
     if predictions_out is not None:

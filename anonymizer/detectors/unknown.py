@@ -34,18 +34,6 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-:'\u2019][^\W\d_]+)*")
 _STARTERS = frozenset(".!?:;\n\r\"'»”«\u2013\u2014-*•([")
 # At a sentence start only words the raw text writes in lower case less often than this.
 _NAME_ONLY_SHARE = 0.05
-_GREETINGS = frozenset({"hej", "hejsan", "hallå", "tjena", "hälsningar", "mvh", "vänliga", "kära", "bästa"})
-_ORG_ENDINGS = ("skolan", "gymnasiet", "förbundet", "facket", "kyrkan", "sjukhuset", "kliniken")
-_ORG_WORDS = frozenset({"ab", "kommun", "region", "tingsrätt", "hovrätt", "ifk", "ff", "bk", "if"})
-# Care and school units named after a place: "BVC Jakobsberg" is one ORG span.
-_UNIT_WORDS = frozenset(
-    {"bvc", "mvc", "vårdcentralen", "husläkarmottagningen", "hälsocentralen", "folktandvården", "tandvården"}
-)
-# Endings of Swedish place names, for the label only.
-_PLACE_ENDINGS = (
-    "berg", "ån", "sjön", "holm", "holmen", "vik", "viken", "by", "köping", "stad", "torp", "hult",
-    "ås", "fors", "näs", "sund", "dal", "dalen", "bo", "hamn", "ryd", "tuna", "lösa", "inge", "älv",
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +65,11 @@ class UnknownWordDetector:
         self.score = score
         self.common_share = common_share
         self.min_count = min_count
-        self._name_position = frozenset(lexicon.titles | lexicon.kinship | _GREETINGS)
+        self._name_position = frozenset(lexicon.titles | lexicon.kinship | lexicon.greetings)
+        self._org_endings = lexicon.organisation_endings
+        self._org_words = lexicon.organisation_words | lexicon.unit_words
+        self._unit_words = lexicon.unit_words
+        self._place_endings = lexicon.place_endings
         self._places = frozenset(lists.places)
         self._agencies = frozenset(lists.agencies)
         self._first_names = frozenset(name.casefold() for name in lists.first_names)
@@ -134,7 +126,7 @@ class UnknownWordDetector:
 
     def _span(self, text: str, words: Sequence[_Word], run: Sequence[int]) -> Span:
         first = run[0]
-        unit = first > 0 and words[first - 1].text.casefold() in _UNIT_WORDS
+        unit = first > 0 and words[first - 1].text.casefold() in self._unit_words
         if unit and not text[words[first - 1].end : words[first].start].strip(" \t"):
             first -= 1
         start, end = words[first].start, words[run[-1]].end
@@ -143,7 +135,7 @@ class UnknownWordDetector:
         if (
             unit
             or surface in self._agencies
-            or any(p.endswith(_ORG_ENDINGS) or p in _ORG_WORDS or p in _UNIT_WORDS for p in folded)
+            or any(p.endswith(self._org_endings) or p in self._org_words for p in folded)
         ):
             label = "ORG"
         elif self._place_like(surface, folded, [words[index].text for index in run]):
@@ -155,7 +147,11 @@ class UnknownWordDetector:
     def _place_like(self, surface: str, folded: Sequence[str], parts: Sequence[str]) -> bool:
         if surface in self._places or any(part in self._places for part in parts):
             return True
-        return len(parts) == 1 and folded[-1] not in self._first_names and folded[-1].endswith(_PLACE_ENDINGS)
+        return (
+            len(parts) == 1
+            and folded[-1] not in self._first_names
+            and folded[-1].endswith(self._place_endings)
+        )
 
 
 def _starts_sentence(text: str, start: int) -> bool:

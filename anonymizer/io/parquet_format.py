@@ -182,9 +182,9 @@ class ParquetReader(ReaderBase):
                         f"{self.display_name}: cannot read Parquet data after row {first_row} ({exc})"
                     ) from None
                 fields: Fields = {name: batch.column(name).to_pylist() for name in self._names}
+                self._rows_read = first_row + batch.num_rows
                 yield Chunk(first_row=first_row, fields=fields, native=ParquetNative(batch))
                 first_row += batch.num_rows
-                self._rows_read = first_row
         self.close()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -27,7 +27,7 @@ from anonymizer.jobs.plan import FileTask
 
 #: Codecs whose decoding and encoding give back the same bytes: only these are cut by bytes.
 SPLITTABLE_CODECS = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15"})
-_SCAN_CHUNK = 4096
+_SCAN_CHUNK = 1024
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,23 @@ def whole(size: int) -> list[Part]:
 def split_file(
     task: FileTask, *, size: int, columns: Sequence[str], encoding: str, part_bytes: int
 ) -> list[Part]:
-    """``task``'s parts of about ``part_bytes`` each. Parses CSV and JSON Lines files larger
-    than that once (so a malformed file fails here, naming the line); text is one part."""
+    """All of :func:`iter_parts`."""
+    return list(iter_parts(task, size=size, columns=columns, encoding=encoding, part_bytes=part_bytes))
+
+
+def iter_parts(
+    task: FileTask, *, size: int, columns: Sequence[str], encoding: str, part_bytes: int
+) -> Iterator[Part]:
+    """``task``'s parts of about ``part_bytes`` each, as they are found: CSV and JSON Lines
+    files larger than that are parsed once (a malformed file fails here, naming the line),
+    a part at a time, so workers start on the first parts while the rest is read. A text
+    file, a small file, and a file in an encoding that does not round-trip are one part."""
     if task.fmt == "parquet":
-        return _parquet_parts(task, columns=columns, part_bytes=part_bytes)
+        yield from _parquet_parts(task, columns=columns, part_bytes=part_bytes)
+        return
     if task.fmt == "text" or size <= part_bytes:
-        return whole(size)
+        yield from whole(size)
+        return
     with task.path.open("rb") as stream:
         reader: CsvReader | JsonlReader
         if task.fmt == "csv":
@@ -93,28 +104,30 @@ def split_file(
             )
         codec = _codec(reader.output_encoding)
         if codec not in SPLITTABLE_CODECS:
-            return whole(size)
+            yield from whole(size)
+            return
         prefix = 3 if reader.bom else 0
         if isinstance(reader, CsvReader):
             prefix += len(reader.header_raw.encode(codec))
-        starts: list[tuple[int, int]] = [(0, 0)]
-        offset, row, part_start = prefix, 0, 0
+        index = start = first_row = row = 0
+        offset = prefix
         for chunk in reader:
             for raw, is_record in _lines(chunk.native):
-                if is_record and row > starts[-1][1] and offset - part_start >= part_bytes:
-                    starts.append((offset, row))
-                    part_start = offset
+                if is_record and row > first_row and offset - start >= part_bytes:
+                    yield Part(index, start, offset, first_row, prefix if index else 0, offset - start)
+                    index, start, first_row = index + 1, offset, row
                 offset += len(raw.encode(codec))
                 row += is_record
-    if offset != size:
-        return whole(size)  # the bytes do not add up (should not happen): do not cut
-    if len(starts) == 1:
-        return whole(size)
-    ends = [start for start, _ in starts[1:]] + [size]
-    return [
-        Part(index, start, end, first_row, prefix if index else 0, end - start)
-        for index, ((start, first_row), end) in enumerate(zip(starts, ends, strict=True))
-    ]
+    if offset != size:  # the bytes read do not add up to the file's size
+        raise InputChanged(f"{task.source}: the file changed while it was read; run again")
+    if index == 0:
+        yield from whole(size)
+    else:
+        yield Part(index, start, size, first_row, prefix, size - start)
+
+
+class InputChanged(AnonymizerError):
+    """The input's size or modification time changed while the job read it."""
 
 
 def _lines(native: object) -> list[tuple[str, bool]]:

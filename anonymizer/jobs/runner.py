@@ -30,7 +30,7 @@ from anonymizer.errors import AnonymizerError, Interrupted, OutputClosedError, U
 from anonymizer.io import atomic_output
 from anonymizer.io.atomic import writes_in_place
 from anonymizer.jobs.manifest import Entry, Manifest, file_sha256, output_stat
-from anonymizer.jobs.parts import Part, assemble, split_file
+from anonymizer.jobs.parts import InputChanged, Part, assemble, iter_parts
 from anonymizer.jobs.plan import FileTask, Plan
 from anonymizer.jobs.report import FileReport, JobReport
 from anonymizer.jobs.worker import (
@@ -94,6 +94,8 @@ class _File:
     jobs: dict[int, PartJob] = field(default_factory=dict)
     results: dict[int, PartResult] = field(default_factory=dict)
     advanced: list[int] = field(default_factory=lambda: [0, 0, 0])
+    planned: bool = False
+    """All parts are known (a big file's are found while the first ones run)."""
 
     @property
     def open(self) -> bool:
@@ -233,7 +235,7 @@ class JobRunner:
         try:
             for outcome in outcomes:
                 self._on_outcome(outcome)
-                if self._stopping and not any(f.report.status == "running" for f in self.files):
+                if self._stopping:
                     break
             self.report.workers = self.engine.workers
             if self.audit_target is not None:
@@ -297,48 +299,58 @@ class JobRunner:
         item.report.counts = dict(entry.counts or {})
 
     def _jobs(self) -> Iterator[PartJob]:
-        """Parts in input order, planned one file at a time as the workers ask for more."""
+        """Parts in input order, planned as the workers ask for more (a big file's parts are
+        found while the workers redact its first ones)."""
         for item in self.files:
             if item.report.status != "pending" or self._stopping:
                 continue
             try:
                 item.sha256 = file_sha256(item.task.path)
-                item.parts = split_file(
+                folder = self._parts_folder(item)
+                folder.mkdir(parents=True, exist_ok=True)
+                item.report.status = "running"
+                parts = iter_parts(
                     item.task,
                     size=item.size,
                     columns=self.settings.columns,
                     encoding=self.settings.encoding,
                     part_bytes=self.part_bytes,
                 )
-            except Exception as error:
-                self._fail(item, classify(error))
-                continue
-            item.report.status = "running"
-            item.report.parts = len(item.parts)
-            folder = self._parts_folder(item)
-            folder.mkdir(parents=True, exist_ok=True)
-            for part in item.parts:
-                if not item.open or self._stopping:
-                    break
-                name = f"{part.index:06d}"
-                job = PartJob(
-                    item.task,
-                    part,
-                    output=folder / f"{name}.out",
-                    audit=folder / f"{name}.audit" if self.work.audit is not None else None,
-                    marker=folder / f"{name}.done",
-                )
-                item.jobs[part.index] = job
-                if self.manifest is not None:
-                    done = PartResult.read(job.marker)
-                    if (
-                        done is not None
-                        and job.output.is_file()
-                        and (job.audit is None or job.audit.is_file())
-                    ):
+                for part in parts:
+                    if not item.open or self._stopping:
+                        break
+                    item.parts.append(part)
+                    name = f"{part.index:06d}"
+                    job = PartJob(
+                        item.task,
+                        part,
+                        output=folder / f"{name}.out",
+                        audit=folder / f"{name}.audit" if self.work.audit is not None else None,
+                        marker=folder / f"{name}.done",
+                    )
+                    item.jobs[part.index] = job
+                    done = self._done_before(job)
+                    if done is not None:
                         self._record(item, job, done)
-                        continue
-                yield job
+                    else:
+                        yield job
+                else:
+                    item.planned = True
+            except Exception as error:
+                if item.open:
+                    self._fail(item, classify(error))
+                continue
+            item.report.parts = len(item.parts)
+            self._complete(item)
+
+    def _done_before(self, job: PartJob) -> PartResult | None:
+        """With a manifest: the result of a part that a killed run finished."""
+        if self.manifest is None:
+            return None
+        done = PartResult.read(job.marker)
+        if done is None or not job.output.is_file() or (job.audit is not None and not job.audit.is_file()):
+            return None
+        return done
 
     def _parts_folder(self, item: _File) -> Path:
         file_id = _file_id(item.task.path, item.sha256, self.fingerprint)
@@ -371,13 +383,20 @@ class JobRunner:
                 f"({self.model_sha256}); install the same package and model everywhere"
             )
         item.results[job.part.index] = result
-        if len(item.results) == len(item.parts):
-            done = sum(p.size for p in item.parts), sum(r.rows for r in item.results.values())
-            spans = sum(r.spans for r in item.results.values())
-            self._progress(job)(
-                done[0] - item.advanced[0], done[1] - item.advanced[1], spans - item.advanced[2]
-            )
-            self._finish(item)
+        self._complete(item)
+
+    def _complete(self, item: _File) -> None:
+        """Finish ``item`` once all its parts are planned and redacted."""
+        if not item.open or not item.planned or len(item.results) != len(item.parts):
+            return
+        item.report.parts = len(item.parts)
+        size = sum(p.size for p in item.parts)
+        rows = sum(r.rows for r in item.results.values())
+        spans = sum(r.spans for r in item.results.values())
+        self._progress(item.jobs[0])(
+            size - item.advanced[0], rows - item.advanced[1], spans - item.advanced[2]
+        )
+        self._finish(item)
 
     def _finish(self, item: _File) -> None:
         """All parts are in: write the file's audit log and output, then record it."""
@@ -391,7 +410,7 @@ class JobRunner:
         try:
             stat = item.task.path.stat()
             if (stat.st_size, stat.st_mtime_ns) != (item.size, item.mtime_ns):
-                raise _Changed
+                raise InputChanged(f"{item.task.source}: the file changed while it was read; run again")
             if self.work.audit is not None:
                 self._write_file_audit(item, jobs, rows=rows, counts=counts)
             if item.task.output is not None:
@@ -406,11 +425,6 @@ class JobRunner:
                 )
         except OutputClosedError:
             raise
-        except _Changed:
-            self._fail(
-                item, Failure("changed", f"{item.task.source}: the file changed while it was read; run again")
-            )
-            return
         except Exception as error:
             self._fail(item, classify(error))
             return
@@ -461,6 +475,7 @@ class JobRunner:
     def _fail(self, item: _File, failure: Failure) -> None:
         item.report.status = "failed"
         item.report.failure = failure
+        item.report.parts = len(item.parts)
         if item.sha256:
             self._manifest(item, "failed")
             shutil.rmtree(self._parts_folder(item), ignore_errors=True)
@@ -491,10 +506,6 @@ class JobRunner:
                 error=item.report.failure.code if item.report.failure else None,
             )
         )
-
-
-class _Changed(Exception):
-    pass
 
 
 def _shown(path: Path | None) -> str | None:

@@ -30,7 +30,7 @@ from anonymizer.errors import (
     UsageError,
 )
 from anonymizer.io import atomic_output, atomic_text_output
-from anonymizer.jobs.parts import Part, open_part
+from anonymizer.jobs.parts import InputChanged, Part, open_part
 from anonymizer.jobs.plan import FileTask
 
 if TYPE_CHECKING:
@@ -120,7 +120,9 @@ CODES = {
 def classify(error: BaseException) -> Failure:
     """Library errors keep their message (they never quote content); others only their type."""
     option = error.option if isinstance(error, AnonymizerError) else None
-    if isinstance(error, InputError):
+    if isinstance(error, InputChanged):
+        code = "changed"
+    elif isinstance(error, InputError):
         code = "input"
     elif isinstance(error, ConfigError | UsageError):
         code = "usage"
