@@ -29,6 +29,7 @@ class NameLists:
     all_surnames: frozenset[str]
     places: tuple[str, ...]  # longest first, common words left out
     agencies: tuple[str, ...]  # longest first
+    any_case_agencies: frozenset[str] = frozenset()  # case-folded one-word agencies taken in any case
 
 
 def gazetteer_folder() -> Path:
@@ -58,7 +59,9 @@ def load_name_lists(folder: Path | None = None) -> NameLists:
     surname_rows = list(rows("surnames.tsv"))
     surnames = {row["name"] for row in surname_rows if row["common"] == "0"}
     places = {row["name"] for row in rows("places.tsv") if row["common"] == "0"}
-    agencies = {row["name"] for row in rows("agencies.tsv")}
+    agency_rows = list(rows("agencies.tsv"))
+    agencies = {row["name"] for row in agency_rows}
+    any_case = frozenset(row["name"].casefold() for row in agency_rows if row.get("any_case") == "1")
     return NameLists(
         first_names=frozenset(first),
         common_first_names=frozenset(common),
@@ -68,4 +71,5 @@ def load_name_lists(folder: Path | None = None) -> NameLists:
         all_surnames=frozenset(row["name"] for row in surname_rows),
         places=tuple(sorted(places, key=len, reverse=True)),
         agencies=tuple(sorted(agencies, key=len, reverse=True)),
+        any_case_agencies=any_case,
     )

@@ -109,11 +109,13 @@ def test_build_marks_names_used_in_lower_case(tmp_path: Path) -> None:
         "founded,order_from_north_to_south\nSkåne län,M,12,1,1,1,Malmö,33,1997,21\n",
         "kommuner.csv": "code,name,region\n1280,Malmö stad,Skåne län\n1283,Falu kommun,Dalarnas län\n",
         "ortsnamn.csv": "city\nMalmö\nFalun\nGran\n",
-        "myndigheter.tsv": "type\tname\tcity\nMyndighet\tSkatteverket\tSolna\n",
+        "myndigheter.tsv": "type\tname\tcity\n"
+        "Myndighet\tSkatteverket\tSolna\nMyndighet\tPolisen\tStockholm\n",
     }
     for name, body in files.items():
         (root / "gazetteers" / name).write_text(body, encoding="utf-8")
     text = "Anna och Erik gick förbi en ekorre och en gran. Sten bar en sten och en sten.\n" * 5
+    text += "Skatteverket och Polisen svarade, sedan kom polisen.\n"
     for name in ("a.txt.gz", "b.txt.gz", "c.txt.gz"):
         with gzip.open(root / "text" / name, "wt", encoding="utf-8") as handle:
             handle.write(text)
@@ -135,3 +137,17 @@ def test_build_marks_names_used_in_lower_case(tmp_path: Path) -> None:
     lists = load_name_lists(out)
     assert lists.surnames == {"Andersson"}  # "ekorre" is used in lower case; "lind" is a known word
     assert "Lind" in lists.all_surnames
+    # one-word agencies the text seldom writes in lower case are taken in any case
+    assert lists.any_case_agencies == {"skatteverket"}
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Jag har skrivit till försäkringskassan om det.", ["försäkringskassan"]),
+        ("Beslut från SKATTEVERKET i dag.", ["SKATTEVERKET"]),
+        ("Sedan kom polisen och tog honom.", []),  # an ordinary noun too
+    ],
+)
+def test_one_word_agencies_in_any_case(detector: GazetteerDetector, text: str, found: list[str]) -> None:
+    assert [text[s.start : s.end] for s in detector.find(text) if s.label == "ORG"] == found

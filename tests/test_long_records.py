@@ -9,6 +9,7 @@ import io
 import json
 import random
 import string
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from anonymizer.detectors.time import TimeDetector
 from anonymizer.errors import InputError
 from anonymizer.io import open_reader, open_writer
 from anonymizer.pipeline import Anonymizer, run_job
-from anonymizer.span import Rank, Span
+from anonymizer.span import Rank, Replacement, Span
 from anonymizer.text import sentences, tokenize
 from support import FakeDetector
 
@@ -180,3 +181,27 @@ def test_a_record_at_the_limit_passes(tmp_path: Path, monkeypatch: pytest.Monkey
         run_job(anonymizer, reader, writer)
         writer.close()
     assert out.getvalue() == path.read_bytes()
+
+
+@pytest.mark.shipped_model
+def test_the_whole_pipeline_on_a_long_record_with_the_tagger() -> None:
+    """The shipped model and every rule on one record of some 60,000 characters."""
+    filler = "Vi pratade länge om vädret och om hur dagen hade varit på jobbet. "
+    text = (
+        "Anna Lindqvist ringde från 070-123 45 67 den 3 maj 2021.\n"
+        + filler * 900
+        + "\nTill sist sa Lindqvist att hon mejlar anna.lindqvist@exempel.se i morgon."
+    )
+    [result] = Anonymizer.load(key=b"k" * 32).redact([text])
+    assert rebuild_ok(text, result.text, result.replacements)
+    for secret in ("Anna", "Lindqvist", "070-123 45 67", "3 maj 2021", "@exempel.se"):
+        assert secret not in result.text, secret
+    assert result.text.count(filler.strip()) == 900
+
+
+def rebuild_ok(original: str, output: str, replacements: Sequence[Replacement]) -> bool:
+    pieces, cursor = [], 0
+    for item in replacements:
+        pieces += [original[cursor : item.span.start], item.replacement]
+        cursor = item.span.end
+    return "".join([*pieces, original[cursor:]]) == output

@@ -33,14 +33,11 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from anonymizer.common_words import load_word_cases
 from anonymizer.gazetteers import NameLists, load_name_lists
 from anonymizer.lexicon import load_lexicon
 from anonymizer.span import Rank, Span
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-# Raw-text lower-case share under which a one-word agency is taken in any case.
-ANY_CASE_AGENCY_SHARE = 0.3
 _LEXICON = load_lexicon()  # rules/lexicon/sv.toml, [names]
 _SURNAME_ENDINGS = _LEXICON.surname_endings
 TITLES = _LEXICON.titles
@@ -111,14 +108,7 @@ class GazetteerDetector:
         self._longest = max((len(_WORD.findall(name)) for name in self._known), default=0)
         # One-word agencies also in lower or upper case ("försäkringskassan", "SKATTEVERKET")
         # when the raw text seldom writes them in lower case (not "polisen", "kronofogden").
-        cases = load_word_cases()
-        self._any_case_agencies = frozenset(
-            name.casefold()
-            for name in self.lists.agencies
-            if " " not in name
-            and (counts := cases.get(name.casefold())) is not None
-            and counts.lower_share < ANY_CASE_AGENCY_SHARE
-        )
+        self._any_case_agencies = self.lists.any_case_agencies
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
         return [self.find(text) for text in texts]

@@ -27,13 +27,13 @@ def load_tagger(path: Path, *, trusted: Collection[str] | None = None) -> Loaded
     digests, and be writable by its owner only (:mod:`anonymizer.model.integrity`), before
     it is opened; ``None`` (the training tools, on files they made) checks nothing.
     """
-    from anonymizer.model.export import ExportError
-    from anonymizer.model.runtime import load_runtime
-
-    if trusted is not None:
+    if trusted is not None:  # before torch is imported: a refusal is quick
         from anonymizer.model.integrity import check_model_file
 
         check_model_file(path, trusted=trusted)
+    from anonymizer.model.export import ExportError
+    from anonymizer.model.runtime import load_runtime
+
     try:
         return load_runtime(path)
     except ExportError:

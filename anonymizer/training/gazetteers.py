@@ -21,6 +21,9 @@ from pathlib import Path
 # occurrences in the raw text, and occurs at least COMMON_MIN_LOWER times.
 COMMON_SHARE = 0.05
 COMMON_MIN_LOWER = 3
+# A one-word agency name is taken in any case when less than this share of its
+# occurrences in the raw text is in lower case.
+ANY_CASE_SHARE = 0.3
 # Ordinary words that the raw text (parliament, statutes, old novels) rarely writes
 # in lower case, but everyday Swedish does: they are marked common all the same.
 EXTRA_COMMON = frozenset(
@@ -65,6 +68,14 @@ def word_case_counts(paths: Iterable[Path], vocabulary: set[str]) -> tuple[Count
     return lower, capital
 
 
+def _any_case(name: str, lower: Counter[str], capital: Counter[str]) -> bool:
+    """A one-word name the raw text seldom writes in lower case ("Försäkringskassan", not
+    "Polisen"): the gazetteer takes it in any case ("försäkringskassan", "SKATTEVERKET")."""
+    folded = name.lower()
+    seen = lower[folded] + capital[folded]
+    return " " not in name and seen > 0 and lower[folded] < ANY_CASE_SHARE * seen
+
+
 def _is_common(name: str, lower: Counter[str], capital: Counter[str]) -> bool:
     folded = name.lower()
     if folded in EXTRA_COMMON:
@@ -107,7 +118,7 @@ def build_gazetteers(
         places.setdefault(locality, "locality")
     agencies = sorted({row["name"].strip() for row in _rows(source / "myndigheter.tsv", delimiter="\t")})
 
-    single_words = {name.lower() for name in [*genders, *surnames, *places] if " " not in name}
+    single_words = {name.lower() for name in [*genders, *surnames, *places, *agencies] if " " not in name}
     lower, capital = word_case_counts(
         (data_root / "text" / name for name in settings.text_files), single_words
     )
@@ -142,7 +153,11 @@ def build_gazetteers(
                 if name
             ),
         ),
-        "agencies.tsv": _write(out / "agencies.tsv", ("name",), ((name,) for name in agencies if name)),
+        "agencies.tsv": _write(
+            out / "agencies.tsv",
+            ("name", "any_case"),
+            ((name, _flag(_any_case(name, lower, capital))) for name in agencies if name),
+        ),
     }
     return written
 
