@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -184,7 +185,7 @@ def test_seconds_grow_with_the_length_past_a_million_characters() -> None:
     assert deadline.seconds_for(10, 3_500_000) == 35
 
 
-def run_csv(tmp_path: Path, anonymizer: Anonymizer) -> tuple[str, list[dict[str, object]]]:
+def run_csv(tmp_path: Path, anonymizer: Anonymizer) -> tuple[str, list[dict[str, Any]]]:
     source = tmp_path / "in.csv"
     source.write_text(f"id,text\n1,Anna bor i Umeå.\n2,BOOM {SECRET}\n3,Anna\n", encoding="utf-8")
     out = io.BytesIO()

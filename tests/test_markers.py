@@ -25,7 +25,7 @@ PNR = "811218-9876"
 def bad_inputs(folder: Path) -> dict[str, str]:
     """Files that each fail in their own way, and one good one; file name -> its marker."""
     folder.mkdir()
-    markers = {}
+    markers: dict[str, str] = {}
 
     def marker(name: str) -> str:
         markers[name] = f"Qzm{len(markers):02d}arkörsson"
@@ -71,7 +71,7 @@ def test_failing_files_leak_no_planted_name(tmp_path: Path) -> None:
 
 def timed_out(folder: Path) -> dict[str, str]:
     folder.mkdir()
-    markers = {}
+    markers: dict[str, str] = {}
     for index, name in enumerate(["a.csv", "b.csv"]):
         markers[name] = f"Qzt{index}imeoutsson"
         rows = "".join(f"{row},{markers[name]} {PNR} rad {row}\n" for row in range(20))

@@ -216,7 +216,8 @@ def write_input(folder: Path, fmt: str, rows: list[tuple[str, str]]) -> Path:
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     elif fmt == "parquet":
         path = folder / "in.parquet"
-        schema = pa.schema([("id", pa.int64()), ("text", pa.string()), ("other", pa.string())])
+        fields = [pa.field("id", pa.int64()), pa.field("text", pa.string()), pa.field("other", pa.string())]
+        schema = pa.schema(fields)  # type: ignore[arg-type]
         columns = [list(range(len(rows))), [t for t, _ in rows], [o for _, o in rows]]
         table = pa.table(columns, schema=schema)
         pq.write_table(table, path)

@@ -11,6 +11,14 @@ import click
 from anonymizer.cli.common import exit_codes, stderr
 from anonymizer.errors import UsageError
 
+data_root_option = click.option(
+    "--data-root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default="../shared/data",
+    show_default=True,
+    help="The shared data folder (gazetteers/, text/).",
+)
+
 
 @click.command()
 @click.option(
@@ -44,13 +52,7 @@ def synthesize(count: int, seed: int, out: Path, gazetteers: Path | None) -> Non
 
 
 @click.command("build-gazetteers")
-@click.option(
-    "--data-root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default="../shared/data",
-    show_default=True,
-    help="Folder with gazetteers/ and text/.",
-)
+@data_root_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -82,13 +84,7 @@ def build_gazetteers_command(data_root: Path, out: Path, min_bearers: int) -> No
 
 
 @click.command("build-lexicon")
-@click.option(
-    "--data-root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default="../shared/data",
-    show_default=True,
-    help="Folder with text/.",
-)
+@data_root_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -111,13 +107,7 @@ def build_lexicon_command(data_root: Path, out: Path, min_count: int) -> None:
 
 
 @click.command()
-@click.option(
-    "--data-root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default="../shared/data",
-    show_default=True,
-    help="Folder with text/.",
-)
+@data_root_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),

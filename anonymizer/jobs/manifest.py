@@ -10,7 +10,6 @@ one entry per path (atomically).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -47,11 +46,6 @@ class Entry:
     def from_json(cls, data: dict[str, Any]) -> Entry:
         names = cls.__dataclass_fields__
         return cls(**{key: value for key, value in data.items() if key in names})
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 class Manifest:

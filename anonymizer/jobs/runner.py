@@ -29,7 +29,7 @@ from anonymizer.audit import summary_record
 from anonymizer.errors import AnonymizerError, Interrupted, OutputClosedError, UsageError
 from anonymizer.io import atomic_output
 from anonymizer.io.atomic import writes_in_place
-from anonymizer.jobs.manifest import Entry, Manifest, file_sha256, output_stat
+from anonymizer.jobs.manifest import Entry, Manifest, output_stat
 from anonymizer.jobs.parts import InputChanged, Part, assemble, iter_parts
 from anonymizer.jobs.plan import FileTask, Plan
 from anonymizer.jobs.report import FileReport, JobReport
@@ -43,6 +43,7 @@ from anonymizer.jobs.worker import (
     Settings,
     classify,
 )
+from anonymizer.model.integrity import file_sha256
 
 #: Largest and smallest default size of a part (the CLI picks about 16 parts per worker).
 PART_BYTES = 4 << 20

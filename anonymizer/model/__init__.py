@@ -14,7 +14,8 @@ Importing this package imports neither Flair nor torch; its functions do when ca
 
 from __future__ import annotations
 
-from anonymizer.model.loading import LoadedModel, file_sha256, load_model, model_labels, save_quantized
+from anonymizer.model.integrity import file_sha256
+from anonymizer.model.loading import LoadedModel, load_model, model_labels, save_quantized
 from anonymizer.model.quantization import quantize_tagger
 from anonymizer.model.registry import (
     CHAR_EMBEDDING_NAME,

@@ -44,11 +44,9 @@ def normalise_digest(value: str) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The SHA-256 of a file, read in blocks (model files are tens of MB)."""
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def check_permissions(path: Path) -> None:

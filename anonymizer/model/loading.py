@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import pickle
 import types
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from anonymizer.errors import OPTION, AnonymizerError
+from anonymizer.model.integrity import file_sha256
 from anonymizer.model.registry import moved_classes, register_own_embeddings
 
 if TYPE_CHECKING:
@@ -27,14 +27,6 @@ class LoadedModel:
     path: Path
     sha256: str
     quantized: bool
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_model(path: Path) -> LoadedModel:

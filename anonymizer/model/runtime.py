@@ -20,7 +20,6 @@ takes seconds, and inference needs none of it.
 from __future__ import annotations
 
 import functools
-import hashlib
 import pickle
 import re
 import warnings
@@ -34,6 +33,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from anonymizer.errors import OPTION, AnonymizerError
+from anonymizer.model.integrity import file_sha256
 
 FORMAT = "anonymizer-tagger-runtime/1"
 _DIGIT = re.compile(r"\d")
@@ -430,7 +430,7 @@ def load_runtime(path: Path) -> LoadedRuntime:
 
 @functools.lru_cache(maxsize=4)
 def _load_runtime(path: Path, mtime_ns: int) -> LoadedRuntime:
-    digest = _sha256(path)
+    digest = file_sha256(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "pickle protocol 4" when it is a Flair file
@@ -452,11 +452,3 @@ def _load_runtime(path: Path, mtime_ns: int) -> LoadedRuntime:
     except (RuntimeFormatError, KeyError, TypeError) as error:
         raise AnonymizerError(f"{path}: not a tagger model the runtime can run ({error})") from error
     return LoadedRuntime(runtime, path, digest, exported=exported)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
