@@ -190,8 +190,8 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=5, help="SIGKILLs before the last run (default: 5)")
     parser.add_argument(
         "--kill-after",
-        default="5,40",
-        help="seconds after a start to kill, uniform in MIN,MAX (default: 5,40)",
+        default="20,180",
+        help="seconds after a start to kill, uniform in MIN,MAX (default: 20,180)",
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--entities", default=ENTITIES)
