@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from anonymizer.evaluation.evaluate import read_conll
 from anonymizer.training.augment import (
     Augmentation,
     MentionPools,
@@ -14,7 +15,6 @@ from anonymizer.training.augment import (
     case_variant,
     drop_labels,
     mentions,
-    read_bio,
     replace_mentions,
     write_bio,
 )
@@ -75,7 +75,7 @@ def test_augment_keeps_every_original_in_order_and_is_seeded() -> None:
 def test_bio_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "x.bio"
     assert write_bio([(TOKENS, TAGS), (["Hej"], ["O"])], path) == 2
-    assert list(read_bio(path)) == [(TOKENS, TAGS), (["Hej"], ["O"])]
+    assert [(s.tokens, s.tags) for s in read_conll(path)] == [(TOKENS, TAGS), (["Hej"], ["O"])]
 
 
 def test_pools_come_from_the_shipped_lists() -> None:
@@ -127,7 +127,7 @@ seed = 0
         encoding="utf-8",
     )
     train, dev = prepare_data(TrainSettings.load(recipe), tmp_path / "work")
-    rows = list(read_bio(train[0]))
+    rows = [(s.tokens, s.tags) for s in read_conll(train[0])]
     assert rows[0] == (["Vikt", "5", "kg", "i", "maj"], ["O", "O", "O", "O", "B-TME"])
     assert rows[1][0] == [token.lower() for token in rows[0][0]]  # the lower-case copy
-    assert len(rows) == 4 and len(list(read_bio(dev[0]))) == 1  # dev is never augmented
+    assert len(rows) == 4 and len(list(read_conll(dev[0]))) == 1  # dev is never augmented

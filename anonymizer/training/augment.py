@@ -7,7 +7,8 @@
 * :func:`case_variant` writes a sentence in lower or upper case (chat writes
   "stefan" and "kth", headers "SVEA HOVRÄTT").
 
-Everything is seeded: the same recipe gives the same files.
+Everything is seeded: the same recipe gives the same files. Files are read with
+:func:`anonymizer.evaluation.evaluate.read_conll`.
 """
 
 from __future__ import annotations
@@ -86,27 +87,6 @@ class MentionPools:
             shape = rng.choice(ORG_SHAPES)
             return shape.format(place=rng.choice(self.places), surname=rng.choice(self.surnames)).split()
         return None
-
-
-def read_bio(path: Path) -> Iterator[Sentence]:
-    """Sentences of a ``token<TAB>TAG`` file (blank line between sentences)."""
-    tokens: list[str] = []
-    tags: list[str] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                if tokens:
-                    yield tokens, tags
-                tokens, tags = [], []
-                continue
-            token, sep, tag = line.rpartition("\t")
-            if not sep:
-                raise ValueError(f"{path}, line {number}: expected token<TAB>tag")
-            tokens.append(token)
-            tags.append(tag)
-    if tokens:
-        yield tokens, tags
 
 
 def write_bio(sentences: Iterable[Sentence], path: Path) -> int:

@@ -199,7 +199,6 @@ def prepare_data(settings: TrainSettings, work: Path) -> tuple[list[Path], list[
         MentionPools,
         augment,
         drop_labels,
-        read_bio,
         write_bio,
     )
 
@@ -209,6 +208,7 @@ def prepare_data(settings: TrainSettings, work: Path) -> tuple[list[Path], list[
     import random
 
     from anonymizer.detectors.time import TimeDetector
+    from anonymizer.evaluation.evaluate import read_conll
     from anonymizer.gazetteers import gazetteer_folder
     from anonymizer.training.silver import add_time_tags
 
@@ -218,8 +218,8 @@ def prepare_data(settings: TrainSettings, work: Path) -> tuple[list[Path], list[
 
     def sentences(path: Path, *, train: bool, seed: int) -> Iterator[tuple[list[str], list[str]]]:
         chooser = random.Random(seed)
-        for tokens, tags in read_bio(path):
-            tags = drop_labels(tags, settings.drop_labels)
+        for sentence in read_conll(path):
+            tokens, tags = sentence.tokens, drop_labels(sentence.tags, settings.drop_labels)
             if settings.time_labels:
                 tags = add_time_tags(tokens, tags, detector=detector)
             if train and all(tag == "O" for tag in tags) and chooser.random() >= settings.keep_empty:
