@@ -32,6 +32,12 @@ class NameLists:
     any_case_agencies: frozenset[str] = frozenset()  # case-folded one-word agencies taken in any case
 
 
+def list_rows(folder: Path, name: str) -> Iterator[dict[str, str]]:
+    """The rows of one shipped list (``folder/name``, tab-separated with a header)."""
+    with (folder / name).open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle, delimiter="\t")
+
+
 def gazetteer_folder() -> Path:
     return shipped_file("rules", "gazetteers/first_names.tsv").parent
 
@@ -41,8 +47,7 @@ def load_name_lists(folder: Path | None = None) -> NameLists:
     folder = folder or gazetteer_folder()
 
     def rows(name: str) -> Iterator[dict[str, str]]:
-        with (folder / name).open(encoding="utf-8", newline="") as handle:
-            yield from csv.DictReader(handle, delimiter="\t")
+        return list_rows(folder, name)
 
     first, common, genders, lower_case = set(), set(), {}, set()
     for row in rows("first_names.tsv"):

@@ -8,15 +8,15 @@ the model, so a model keeps the lists it was trained with.
 
 from __future__ import annotations
 
-import csv
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from anonymizer.common_words import load_word_cases
 from anonymizer.errors import ConfigError
+from anonymizer.gazetteers import list_rows
 
 # Bits looked up per case-folded word form.
 LOOKUP_FEATURES = (
@@ -104,11 +104,6 @@ def sentence_features(tables: LexiconTables, tokens: Sequence[str]) -> list[list
     return [token_features(tables, token) for token in tokens]
 
 
-def _rows(path: Path, *, delimiter: str = "\t") -> Iterator[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        yield from csv.DictReader(handle, delimiter=delimiter)
-
-
 def build_tables(*, gazetteers: Path, word_case: Path, shapes: Path, min_count: int = 5) -> LexiconTables:
     """Tables from the shipped name lists (``rules/gazetteers``), the raw-text table
     (``rules/lexicon/word-case.tsv.gz``) and the shape lists (``rules/lexicon/features.toml``)."""
@@ -119,7 +114,7 @@ def build_tables(*, gazetteers: Path, word_case: Path, shapes: Path, min_count: 
         for name in names:
             lookup[folded] = lookup.get(folded, 0) | _BIT[name]
 
-    for row in _rows(gazetteers / "first_names.tsv"):
+    for row in list_rows(gazetteers, "first_names.tsv"):
         persons = int(row["persons"])
         mark(row["name"], "first_name")
         for threshold, name in (
@@ -132,14 +127,14 @@ def build_tables(*, gazetteers: Path, word_case: Path, shapes: Path, min_count: 
                 break
         if row["common"] == "1":
             mark(row["name"], "first_name_common")
-    for row in _rows(gazetteers / "surnames.tsv"):
+    for row in list_rows(gazetteers, "surnames.tsv"):
         mark(row["name"], "surname", *(("surname_common",) if row["common"] == "1" else ()))
     kinds = {"locality": "place", "city": "place", "municipality": "municipality"}
     kinds |= {"county": "county", "country": "country"}
-    for row in _rows(gazetteers / "places.tsv"):
+    for row in list_rows(gazetteers, "places.tsv"):
         for word in row["name"].split():
             mark(word, kinds.get(row["kind"], "place"))
-    for row in _rows(gazetteers / "agencies.tsv"):
+    for row in list_rows(gazetteers, "agencies.tsv"):
         words = row["name"].split()
         mark(words[0], "agency_head")
         for word in words:

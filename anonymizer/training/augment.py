@@ -13,7 +13,6 @@ Everything is seeded: the same recipe gives the same files. Files are read with
 
 from __future__ import annotations
 
-import csv
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,9 +58,10 @@ class MentionPools:
         """Pools from the shipped lists (``rules/gazetteers``): first names borne by at
         least ``min_bearers`` people, every surname and place, every agency."""
 
-        def rows(name: str) -> list[dict[str, str]]:
-            with (folder / name).open(encoding="utf-8", newline="") as handle:
-                return list(csv.DictReader(handle, delimiter="\t"))
+        from anonymizer.gazetteers import list_rows
+
+        def rows(name: str) -> Iterator[dict[str, str]]:
+            return list_rows(folder, name)
 
         return cls(
             first_names=tuple(r["name"] for r in rows("first_names.tsv") if int(r["persons"]) >= min_bearers),
