@@ -28,7 +28,7 @@ from anonymizer.span import ERROR_LABEL, Rank, Redaction, Replacement, Span
 from anonymizer.unicode_map import NfcCopy, nfc_copy
 
 DEFAULT_MODEL = "sv-ner-int8.pt"
-DEFAULT_RUNTIME = "sv-ner-int8.rt.pt"
+DEFAULT_RUNTIME = "sv-ner-int8.rt.npz"
 #: What to do with a record whose detection fails: stop the run, or mask the record whole.
 ON_ERROR = ("stop", "mask")
 #: The text a masked record is replaced with (``on_error="mask"``).

@@ -1,4 +1,4 @@
-"""Cold start and one-thread tagger speed: the Flair-free runtime against Flair.
+"""Cold start and one-thread tagger speed: the numpy runtime against Flair.
 
     .venv/bin/python bench/startup.py                       # 5 cold starts each, full Talbanken dev
     .venv/bin/python bench/startup.py --starts 3 --limit-sentences 100 --no-flair-single
@@ -8,8 +8,9 @@ samples/letter.txt -q`` in fresh processes, in turn (so background load hits bot
 alike); the median of each counts. Target (issue 13): the letter in at most 2 s and
 at most 1.6 times the torch import.
 
-Speed, one thread, one process, best of ``--repeat``: the runtime (one sentence at a
-time, the shipped runtime file), the same runtime on dequantized fp32 weights, and
+Speed, one thread, one process, best of ``--repeat``: the runtime on the shipped
+runtime file (sentences together, each with its own int8 ranges; and one sentence per
+call), the same runtime on dequantized fp32 weights (one sentence at a time), and
 Flair's ``predict`` on the int8 Flair file with mini-batches of 32 (the old detector,
 not batch-invariant) and of 1 (the runtime's reference).
 """
@@ -57,16 +58,16 @@ def cold_starts(count: int) -> dict[str, list[float]]:
 
 def dequantized(payload: Any) -> Any:
     """The payload with every int8 weight turned back into fp32 (the fp32-on-int8-weights option)."""
-    import torch
+    import numpy as np
 
     if isinstance(payload, dict):
         if "int8" in payload:
-            values = payload["int8"].to(torch.float64)
+            values = payload["int8"].astype(np.float64)
             if payload["axis"] is None:
                 weight = (values - payload["zero_point"]) * payload["scale"]
             else:
                 weight = (values - payload["zero_point"][:, None]) * payload["scale"][:, None]
-            return {"weight": weight.to(torch.float32), "bias": payload.get("bias")}
+            return {"weight": weight.astype(np.float32), "bias": payload.get("bias")}
         converted = {key: dequantized(value) for key, value in payload.items()}
         if "quantized" in converted:
             converted["quantized"] = False
@@ -83,17 +84,19 @@ def speed(corpus: Path, *, limit: int | None, repeat: int, flair_single: bool) -
     from anonymizer.detectors.ner import NerDetector
     from anonymizer.evaluation.evaluate import read_conll
     from anonymizer.model import load_model, tag_tokens
+    from anonymizer.model.arrays import read_arrays
     from anonymizer.model.runtime import TaggerRuntime
     from anonymizer.pipeline import default_model_path, default_runtime_path
 
     token_lists = [s.tokens for s in read_conll(corpus)][:limit]
     tokens = sum(len(t) for t in token_lists)
-    runtime = TaggerRuntime(torch.load(default_runtime_path(), weights_only=True))
-    fp32 = TaggerRuntime(dequantized(torch.load(default_runtime_path(), weights_only=True)))
+    runtime = TaggerRuntime.load(default_runtime_path())
+    fp32 = TaggerRuntime(dequantized(read_arrays(default_runtime_path())))
     tagger = load_model(default_model_path()).tagger
     detector = NerDetector(load_model(default_model_path()))
     candidates: dict[str, Callable[[], object]] = {
-        "runtime, int8, one sentence at a time (shipped)": lambda: runtime.predict(token_lists),
+        "runtime, int8, sentences together (shipped)": lambda: runtime.predict(token_lists),
+        "runtime, int8, one sentence per call": lambda: [runtime.predict([t]) for t in token_lists],
         "runtime, fp32 on dequantized weights, one sentence at a time": lambda: fp32.predict(token_lists),
         "Flair predict, int8, mini-batch 32 (old detector)": lambda: tag_tokens(
             tagger, token_lists, batch_size=32
@@ -110,9 +113,11 @@ def speed(corpus: Path, *, limit: int | None, repeat: int, flair_single: bool) -
             call()
             best[name] = min(best[name], time.perf_counter() - started)
         print(f"speed repeat {run + 1}/{repeat}", file=sys.stderr)
-    same = detector.tag(token_lists) == tag_tokens(tagger, token_lists, batch_size=1)
+    runtime_spans = [[run[:3] for run in spans] for spans in detector.tag(token_lists)]
+    flair_spans = [[run[:3] for run in spans] for spans in tag_tokens(tagger, token_lists, batch_size=1)]
     print(
-        f"runtime spans == Flair mini-batch 1 spans on all {len(token_lists)} sentences: {same}",
+        f"runtime spans == Flair mini-batch 1 spans on all {len(token_lists)} sentences: "
+        f"{runtime_spans == flair_spans}",
         file=sys.stderr,
     )
     return [[name, f"{tokens / seconds:,.0f}", f"{seconds:.2f}"] for name, seconds in best.items()]

@@ -31,8 +31,7 @@ def load_tagger(path: Path, *, trusted: Collection[str] | None = None) -> Loaded
         from anonymizer.model.integrity import check_model_file
 
         check_model_file(path, trusted=trusted)
-    from anonymizer.model.export import ExportError
-    from anonymizer.model.runtime import load_runtime
+    from anonymizer.model.runtime import ExportError, load_runtime
 
     try:
         return load_runtime(path)

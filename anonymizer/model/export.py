@@ -1,10 +1,10 @@
-"""Flair tagger -> weights-only runtime file (:mod:`anonymizer.model.runtime`). Build time only.
+"""Flair tagger -> runtime file (:mod:`anonymizer.model.runtime`). Build time only: imports torch.
 
-The runtime file is a dict of tensors and plain values (lists of strings, numbers,
-``None``), loadable with ``torch.load(..., weights_only=True)``: unlike a Flair
-model file (a pickle), loading it runs no code. int8 weights are stored as their
-integer values, scales and zero points, so the runtime rebuilds exactly the
-packed weights that the quantized Flair tagger runs.
+The runtime payload is a dict of numpy arrays and plain values (lists of strings,
+numbers, ``None``), saved by :mod:`anonymizer.model.arrays`: unlike a Flair model
+file (a pickle), loading it runs no code. int8 weights are stored as their integer
+values, scales and zero points, so the runtime computes with exactly the weights
+that the quantized Flair tagger runs.
 
 Supported: a ``SequenceTagger`` (fp32, or int8 from :mod:`anonymizer.model.quantization`)
 over Flair ``WordEmbeddings`` and our ``BatchedCharEmbeddings``, with or without
@@ -14,16 +14,17 @@ character language models, trained initial states, ...) raises :class:`ExportErr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
-from anonymizer.model.runtime import FORMAT
+from anonymizer.model.arrays import write_arrays
+from anonymizer.model.runtime import FORMAT, ExportError
 
-
-class ExportError(ValueError):
-    """The tagger uses a part the runtime does not implement."""
+__all__ = ["ExportError", "export_file", "export_tagger", "payload_of_file", "save_runtime"]
 
 
 def export_tagger(tagger: Any, *, source: str = "", source_sha256: str = "") -> dict[str, Any]:
@@ -77,13 +78,49 @@ def export_file(path: Path) -> dict[str, Any]:
     return export_tagger(loaded.tagger, source=path.name, source_sha256=loaded.sha256)
 
 
+def payload_of_file(path: Path) -> tuple[dict[str, Any], bool]:
+    """The payload of a model file that is not an array file, and whether it was exported.
+
+    A runtime file of version 0.2.0 (``torch.save`` of the payload with tensors) is read
+    with ``weights_only=True`` and converted; a Flair model file is unpickled and exported.
+    """
+    import pickle
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "pickle protocol 4" when it is a Flair file
+            legacy = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # a pickle with classes in it: a Flair model file
+        return export_file(path), True
+    return _numpy(legacy), False  # the runtime checks its format
+
+
 def save_runtime(payload: dict[str, Any], path: Path) -> None:
+    """Write the payload (:mod:`anonymizer.model.arrays`), replacing ``path`` only when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(payload, path)
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("wb") as handle:
+        write_arrays(payload, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
 
 
-def _plain(tensor: torch.Tensor) -> torch.Tensor:
-    return tensor.detach().clone().contiguous()
+def _numpy(value: Any) -> Any:
+    """``value`` with every tensor a numpy array."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy().copy()
+    if isinstance(value, dict):
+        return {key: _numpy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numpy(item) for item in value]
+    return value
+
+
+def _plain(tensor: torch.Tensor) -> np.ndarray[Any, Any]:
+    result: np.ndarray[Any, Any] = _numpy(tensor)
+    return result
 
 
 def _embedding(embedding: Any) -> dict[str, Any]:
@@ -124,14 +161,14 @@ def _embedding(embedding: Any) -> dict[str, Any]:
             "name": str(embedding.name),
             "tables": tables,
             **_words("lookup", list(lookup)),
-            "lookup_bits": torch.tensor(list(lookup.values()), dtype=torch.int64),
+            "lookup_bits": np.array(list(lookup.values()), dtype=np.int64),
         }
     raise ExportError(f"embedding {kind} ({getattr(embedding, 'name', '?')}) is not supported by the runtime")
 
 
 def _words(key: str, words: list[str]) -> dict[str, Any]:
-    """``words`` as one newline-separated string: ``torch.load(weights_only=True)`` unpickles
-    in Python, and a list of 71,000 strings took a second of every start."""
+    """``words`` as one newline-separated string: one JSON string of 71,000 words parses
+    faster than a JSON list of them."""
     if any("\n" in word for word in words):
         raise ExportError(f"{key}: a word contains a newline")
     return {key: "\n".join(words), f"{key}_size": len(words)}
@@ -160,16 +197,16 @@ def _int8(weight: torch.Tensor) -> dict[str, Any]:
     scheme = weight.qscheme()
     if scheme == torch.per_tensor_affine:
         return {
-            "int8": weight.int_repr().contiguous(),
-            "scale": torch.tensor(weight.q_scale(), dtype=torch.float64),
-            "zero_point": torch.tensor(weight.q_zero_point(), dtype=torch.int64),
+            "int8": _plain(weight.int_repr()),
+            "scale": np.array(weight.q_scale(), dtype=np.float64),
+            "zero_point": np.array(weight.q_zero_point(), dtype=np.int64),
             "axis": None,
         }
-    if scheme in (torch.per_channel_affine, torch.per_channel_affine_float_qparams):
+    if scheme == torch.per_channel_affine:
         return {
-            "int8": weight.int_repr().contiguous(),
-            "scale": weight.q_per_channel_scales().clone(),
-            "zero_point": weight.q_per_channel_zero_points().clone(),
+            "int8": _plain(weight.int_repr()),
+            "scale": _plain(weight.q_per_channel_scales()),
+            "zero_point": _plain(weight.q_per_channel_zero_points()),
             "axis": int(weight.q_per_channel_axis()),
         }
     raise ExportError(f"quantization scheme {scheme} is not supported")

@@ -18,11 +18,11 @@ from pathlib import Path
 from anonymizer.errors import OPTION, UsageError
 
 #: SHA-256 of every model file shipped in ``models/`` (package data), by file name.
-#: Changing a shipped file means changing its line here (``sha256sum models/*.pt``);
+#: Changing a shipped file means changing its line here (``sha256sum models/*.pt models/*.npz``);
 #: ``tests/test_model_integrity.py`` fails until both agree.
 SHIPPED_SHA256: dict[str, str] = {
     "sv-ner-int8.pt": "fab356e71743e7332d9793f40b8904e2f3125b7285b022fcf27628563d19e7f4",
-    "sv-ner-int8.rt.pt": "5c1e42004ad869e544871b4eddd41c729e450fa5da0c65e7efe740cb3ba2e031",
+    "sv-ner-int8.rt.npz": "b119ec9f02c4dc298ac5103a66c6f8cee1e213cffa5d0f127ecb35c44602c904",
 }
 
 _HEX = frozenset("0123456789abcdef")

@@ -1,46 +1,60 @@
-"""Flair-free inference for the tagger, one sentence at a time.
+"""Tagger inference in numpy, one sentence at a time: neither torch nor Flair is imported.
 
-Loads a weights-only file written by :mod:`anonymizer.model.export` (a dict of
-tensors, strings and numbers: nothing is unpickled that could run code) and
-computes what Flair's ``SequenceTagger.predict`` computes with
-``mini_batch_size=1``, with the same torch operations on the same shapes, so tags
-and scores are bit-identical to it (``tests/test_runtime.py`` checks the dev files).
+Loads a runtime file written by :mod:`anonymizer.model.export` (arrays and plain
+values, :mod:`anonymizer.model.arrays`: nothing is unpickled that could run code)
+and computes what Flair's ``SequenceTagger.predict`` computes with
+``mini_batch_size=1``. int8 layers repeat torch's dynamic quantization (fbgemm)
+exactly: the activation range of each call, the rounding of the quantized inputs,
+the integer products (exact in float32 below 2**24) and the fused multiply-add that
+turns them back into floats. What is not bit-identical is the float32 arithmetic
+around it (numpy's ``exp``/``tanh`` against torch's, a BLAS's summation order), a
+few units in the last place; ``tests/test_runtime.py`` checks that tags and spans
+equal Flair's on the dev files and that scores agree to 1e-5.
 
-Why one sentence at a time: int8 dynamic quantization takes each activation's
-range from the whole tensor it is given. In a mini-batch of sentences, a
-sentence's features depend on its neighbours (and their number), so a record was
-redacted differently in different files. Per sentence the ranges depend on the
-sentence alone. The character LSTM still runs over all distinct tokens of the
-sentence at once, as Flair does with one sentence per batch.
+Why one sentence at a time: dynamic quantization takes each activation's range
+from the whole tensor it is given. In a mini-batch of sentences, a sentence's
+features depend on its neighbours (and their number), so a record was redacted
+differently in different files. Per sentence the ranges depend on the sentence
+alone. The character LSTM still runs over all distinct tokens of the sentence at
+once, as Flair does with one sentence per batch.
 
-Only torch, numpy and the standard library are imported here: importing Flair
-takes seconds, and inference needs none of it.
+Why numpy: importing torch takes two seconds, longer than a one-letter run itself.
 """
 
 from __future__ import annotations
 
 import functools
-import pickle
 import re
-import warnings
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from torch.nn.utils.rnn import pack_padded_sequence
 
 from anonymizer.errors import OPTION, AnonymizerError
+from anonymizer.model.arrays import ArrayFileError, is_array_file, read_arrays
 from anonymizer.model.integrity import file_sha256
 
 FORMAT = "anonymizer-tagger-runtime/1"
 _DIGIT = re.compile(r"\d")
+Array = np.ndarray[Any, np.dtype[Any]]
+# torch's quant_utils: scales below this are raised to it.
+_SMALL_F32 = np.float32(6.1e-5)
+_SMALL_SCALE = float(_SMALL_F32)
+# float32 holds every integer below 2**24 exactly, so integer dot products below it are exact.
+_EXACT_F32 = 2**24
+# Sentences computed together by the int8 path: a bound on memory, not on results.
+_SENTENCES_PER_CALL = 64
 
 
 class RuntimeFormatError(ValueError):
     """The file is not a tagger runtime file this version can run."""
+
+
+class ExportError(ValueError):
+    """The tagger uses a part the runtime does not implement (raised while exporting)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,28 +101,139 @@ def spans_from_tags(tags: Sequence[str], scores: Sequence[float]) -> list[tuple[
     return found
 
 
+def activation_qparams(low: Array, high: Array, *, reduce_range: bool) -> tuple[Array, Array]:
+    """Scales (float32) and zero points (integer-valued float64) of a dynamic linear's quint8
+    input, one per range ``[low, high]``: torch's ``quant_utils::ChooseQuantizationParams``,
+    which computes in double from float32 bounds."""
+    qmin, qmax = (0, 127) if reduce_range else (0, 255)
+    low = np.minimum(low.astype(np.float32), np.float32(0)).astype(np.float64)
+    high = np.maximum(high.astype(np.float32), np.float32(0)).astype(np.float64)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        scale = (high - low) / (qmax - qmin)
+        scale32 = scale.astype(np.float32)
+        scale = np.where((scale32 == 0) | np.isinf(np.float32(1) / scale32), 0.1, scale)
+        small = scale < _SMALL_SCALE
+        if small.any():  # almost-zero inputs: torch widens the range to the smallest scale
+            amplifier = _SMALL_F32 / scale.astype(np.float32)
+            low32, high32 = low.astype(np.float32), high.astype(np.float32)
+            widened_low = np.where(high == 0, -_SMALL_F32 * (qmax - qmin), low32 * amplifier)
+            widened_high = np.where(low == 0, _SMALL_F32 * (qmax - qmin), high32 * amplifier)
+            # torch: if min == 0, widen max; else if max == 0, widen min; else scale both.
+            low, high = (
+                np.where(small & (low != 0), widened_low.astype(np.float64), low),
+                np.where(small & ((low == 0) | (high != 0)), widened_high.astype(np.float64), high),
+            )
+            scale = np.where(small, _SMALL_SCALE, scale)
+    from_min, from_max = qmin - low / scale, qmax - high / scale
+    error_min, error_max = abs(qmin) - np.abs(low / scale), abs(qmax) - np.abs(high / scale)
+    initial = np.where(error_min < error_max, from_min, from_max)
+    zero_point = np.clip(np.rint(initial), qmin, qmax) + 0.0  # nearbyint: half to even
+    return scale.astype(np.float32), zero_point
+
+
 class _Linear:
-    """``y = x W^T + b``, in fp32 or as torch's dynamic int8 linear (range of ``x`` per call)."""
+    """``y = x W^T + b``, in fp32 or as torch's dynamic int8 linear.
+
+    int8: torch takes the input's range from the whole tensor of a call. ``starts``
+    (first rows of consecutive row groups) gives each group its own range, so one call
+    computes several calls' results at once, each exactly as if it were alone.
+    """
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        self.bias: torch.Tensor | None = spec.get("bias")
-        self.weight: torch.Tensor | None = spec.get("weight")
-        self.packed: Any = None
+        bias = spec.get("bias")
+        self.bias: Array | None = None if bias is None else bias.astype(np.float32)
+        self.quantized = spec.get("weight") is None
         self.reduce_range = bool(spec.get("reduce_range", True))
-        if self.weight is None:
-            self.packed = torch.ops.quantized.linear_prepack(_quantized(spec), self.bias)
+        if not self.quantized:
+            self.weight_t = np.ascontiguousarray(spec["weight"].astype(np.float32).T)
+            return
+        values = spec["int8"].astype(np.int64)
+        zero_point = np.asarray(spec["zero_point"], dtype=np.int64)
+        if spec["axis"] is not None:
+            if int(spec["axis"]) != 0:
+                raise RuntimeFormatError("per-channel int8 weights must be quantized per output row")
+            zero_point = zero_point[:, None]
+        centered = values - zero_point  # [out, in]
+        # Inputs are centred quint8 (|q - zp| <= 255): exact in float32 while the sum cannot reach 2**24.
+        bound = values.shape[1] * 255 * int(np.abs(centered).max(initial=0))
+        self.dtype = np.float32 if bound < _EXACT_F32 else np.float64
+        self.weight_t = np.ascontiguousarray(centered.T.astype(self.dtype))
+        self.weight_scale = np.asarray(spec["scale"], dtype=np.float64).astype(np.float32)
+        self.bias64 = None if self.bias is None else self.bias.astype(np.float64)
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.weight is not None:
-            return torch.nn.functional.linear(x, self.weight, self.bias)
-        y: torch.Tensor = torch.ops.quantized.linear_dynamic.default(
-            x, self.packed, reduce_range=self.reduce_range
-        )
-        return y.to(x.dtype)
+    def __call__(self, x: Array, starts: Array | None = None) -> Array:
+        if not self.quantized:
+            y: Array = x @ self.weight_t
+            return y if self.bias is None else y + self.bias
+        if starts is None:
+            low, high = x.min(keepdims=True), x.max(keepdims=True)
+            sizes = None
+        else:
+            low = np.minimum.reduceat(x.min(axis=1), starts)
+            high = np.maximum.reduceat(x.max(axis=1), starts)
+            sizes = np.diff(np.append(starts, len(x)))
+        scale, zero_point = activation_qparams(low, high, reduce_range=self.reduce_range)
+        inverse = np.float32(1) / scale
+        multiplier = (scale[:, None] * self.weight_scale).astype(np.float64)  # float32 product
+        if sizes is not None:
+            inverse, zero_point, multiplier = (
+                np.repeat(a, sizes, axis=0) for a in (inverse, zero_point, multiplier)
+            )
+        # fbgemm's Quantize: round(fma(x, 1/scale, zero point)) into 0..255. The float32
+        # product is exact in float64, so adding there and rounding to float32 is the fma
+        # (but at an exact float32 midpoint, where the two roundings can differ).
+        shifted = x * inverse.astype(np.float64).reshape(-1, 1)
+        shifted += zero_point.reshape(-1, 1)
+        centered = shifted.astype(np.float32)
+        np.rint(centered, out=centered)
+        np.clip(centered, 0, 255, out=centered)
+        centered -= zero_point.astype(np.float32).reshape(-1, 1)
+        products = centered.astype(self.dtype, copy=False) @ self.weight_t
+        # fbgemm's ReQuantizeForFloat: fma(products, input scale * weight scale, bias).
+        y = products.astype(np.float32, copy=False) * multiplier.reshape(len(multiplier), -1)
+        if self.bias64 is not None:
+            y += self.bias64
+        return y.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class _Packing:
+    """Sequences for an LSTM, stored sequence after sequence in one array of elements.
+
+    Rows are sorted by group, then longest first. A group is the rows that one call of
+    the tagger alone would run together (one sentence's tokens in the character LSTM,
+    one sentence in the word LSTM): int8 ranges are taken per group.
+    """
+
+    lengths: Array  # [rows]
+    offsets: Array  # [rows]: first element of each row
+    element_starts: Array  # first element of each group
+    active: list[Array]  # per step: the rows still running
+    active_starts: list[Array]  # per step: where each group begins among them
+
+    @classmethod
+    def build(cls, lengths: Array, groups: Array) -> _Packing:
+        """``lengths`` and ``groups`` per row, in the row order above."""
+        offsets = np.cumsum(lengths) - lengths
+        first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        active, active_starts = [], []
+        for step in range(int(lengths.max(initial=0))):
+            running = np.flatnonzero(lengths > step)
+            running_groups = groups[running]
+            active.append(running)
+            active_starts.append(np.flatnonzero(np.r_[True, running_groups[1:] != running_groups[:-1]]))
+        return cls(lengths, offsets, offsets[first], active, active_starts)
 
 
 class _LSTM:
-    """A (bi)LSTM over a packed sequence, fp32 or torch's dynamic int8 LSTM."""
+    """A (bi)LSTM over packed sequences, fp32 or torch's dynamic int8 LSTM.
+
+    As torch's packed LSTM: each direction first projects the input of every step at
+    once (an int8 input projection takes its range from the group's whole input), then
+    runs the hidden projection step by step over the rows still running (its range:
+    those rows of the group). Going backwards, a row joins at its last element with
+    zero states.
+    """
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.hidden_size = int(spec["hidden_size"])
@@ -118,71 +243,56 @@ class _LSTM:
         cells: list[dict[str, Any]] = spec["cells"]  # layer-major, then direction
         if len(cells) != self.num_layers * (2 if self.bidirectional else 1):
             raise RuntimeFormatError("LSTM cell count does not match its layers and directions")
-        self.params: list[Any] = []
+        reduce_range = bool(spec.get("reduce_range", True))
+        self.cells: list[tuple[_Linear, _Linear]] = []
         for cell in cells:
-            if self.quantized:
-                reduce_range = bool(spec.get("reduce_range", True))
-                packed_ih = torch.ops.quantized.linear_prepack(_quantized(cell["w_ih"]), cell["b_ih"])
-                packed_hh = torch.ops.quantized.linear_prepack(_quantized(cell["w_hh"]), cell["b_hh"])
-                self.params.append(
-                    torch.ops.quantized.make_quantized_cell_params_dynamic(
-                        packed_ih, packed_hh, cell["b_ih"], cell["b_hh"], reduce_range
-                    )
-                )
-            else:
-                self.params.extend(
-                    [cell["w_ih"]["weight"], cell["w_hh"]["weight"], cell["b_ih"], cell["b_hh"]]
-                )
+            pair = []
+            for weights, bias in ((cell["w_ih"], cell["b_ih"]), (cell["w_hh"], cell["b_hh"])):
+                if self.quantized != ("int8" in weights):
+                    raise RuntimeFormatError("an LSTM's cells must all be int8 or all fp32")
+                pair.append(_Linear({**weights, "bias": bias, "reduce_range": reduce_range}))
+            self.cells.append((pair[0], pair[1]))
 
-    def packed(self, data: torch.Tensor, batch_sizes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Output rows and final hidden states ``[layers * directions, batch, hidden]``."""
+    def run(self, elements: Array, packing: _Packing) -> tuple[Array, Array]:
+        """Outputs per element ``[elements, directions * hidden]`` and final hidden states
+        ``[layers * directions, rows, hidden]``."""
         directions = 2 if self.bidirectional else 1
-        zeros = torch.zeros(
-            self.num_layers * directions, int(batch_sizes[0]), self.hidden_size, dtype=data.dtype
-        )
-        result: tuple[torch.Tensor, ...]
-        if self.quantized:
-            # The overload by name: the overload packet tries ``input`` first and formats
-            # the arguments into an error message each time (half the LSTM's time).
-            result = torch.ops.aten.quantized_lstm.data(
-                data,
-                batch_sizes,
-                (zeros, zeros),
-                self.params,
-                True,
-                self.num_layers,
-                0.0,
-                False,
-                self.bidirectional,
-                dtype=torch.qint8,
-                use_dynamic=True,
-            )
-        else:
-            result = torch.lstm(
-                data,
-                batch_sizes,
-                (zeros, zeros),
-                self.params,
-                True,
-                self.num_layers,
-                0.0,
-                False,
-                self.bidirectional,
-            )
-        return result[0], result[1]
+        finals = []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                output, final = self._direction(
+                    self.cells[layer * directions + direction], elements, packing, reverse=direction == 1
+                )
+                outputs.append(output)
+                finals.append(final)
+            elements = np.concatenate(outputs, axis=1) if directions == 2 else outputs[0]
+        return elements, np.stack(finals)
 
-
-def _quantized(spec: dict[str, Any]) -> torch.Tensor:
-    """The qint8 weight of a spec that stores its integer values, scales and zero points."""
-    values: torch.Tensor = spec["int8"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch deprecates creating quantized tensors
-        if spec["axis"] is None:
-            scale, zero_point = float(spec["scale"]), int(spec["zero_point"])
-            return torch._make_per_tensor_quantized_tensor(values, scale, zero_point)
-        return torch._make_per_channel_quantized_tensor(
-            values, spec["scale"], spec["zero_point"], int(spec["axis"])
-        )
+    def _direction(
+        self, cell: tuple[_Linear, _Linear], elements: Array, packing: _Packing, *, reverse: bool
+    ) -> tuple[Array, Array]:
+        input_projection, hidden_projection = cell
+        size = self.hidden_size
+        projected = input_projection(elements, packing.element_starts)
+        hidden = np.zeros((len(packing.lengths), size), dtype=np.float32)
+        state = np.zeros_like(hidden)
+        output = np.empty((len(elements), size), dtype=np.float32)
+        steps = range(len(packing.active))
+        for step in reversed(steps) if reverse else steps:
+            rows = packing.active[step]
+            where = packing.offsets[rows] + step
+            gates = hidden_projection(hidden[rows], packing.active_starts[step]) + projected[where]
+            sigmoid = np.float32(1) / (np.float32(1) + np.exp(-gates))
+            tanh = np.tanh(gates)
+            new_state = (
+                sigmoid[:, size : 2 * size] * state[rows] + sigmoid[:, :size] * tanh[:, 2 * size : 3 * size]
+            )
+            new_hidden = sigmoid[:, 3 * size :] * np.tanh(new_state)
+            state[rows] = new_state
+            hidden[rows] = new_hidden
+            output[where] = new_hidden
+        return output, hidden
 
 
 def _words(spec: dict[str, Any], key: str) -> list[str]:
@@ -198,7 +308,7 @@ class _WordTable:
     """Flair's ``WordEmbeddings``: the token, then its lower case, then digits as ``#``, then as ``0``."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        self.vectors: torch.Tensor = spec["vectors"]
+        self.vectors: Array = spec["vectors"].astype(np.float32)
         words = _words(spec, "vocab")
         if self.vectors.shape[0] != len(words) + 1:
             raise RuntimeFormatError("word table needs one row per word plus the unknown row")
@@ -220,16 +330,15 @@ class _WordTable:
 
         self.index: Callable[[str], int] = index
 
-    def __call__(self, tokens: Sequence[str]) -> torch.Tensor:
-        ids = torch.tensor([self.index(token) for token in tokens], dtype=torch.long)
-        return self.vectors.index_select(0, ids)
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> Array:
+        return self.vectors[[self.index(token) for tokens in sentences for token in tokens]]
 
 
 class _CharLSTM:
     """Our ``BatchedCharEmbeddings``: one BiLSTM pass over the distinct tokens, final states of both ways."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        self.table: torch.Tensor = spec["table"]
+        self.table: Array = spec["table"].astype(np.float32)
         chars: list[str] = spec["chars"]
         single = sorted((ord(char), index) for index, char in enumerate(chars) if len(char) == 1)
         self.codepoints = np.array([point for point, _ in single], dtype=np.int64)
@@ -240,7 +349,7 @@ class _CharLSTM:
             raise RuntimeFormatError("the character LSTM must be one bidirectional layer")
         self.length = 2 * self.lstm.hidden_size
 
-    def char_ids(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    def char_ids(self, texts: Sequence[str]) -> Array:
         """Dictionary ids of every character of ``texts`` in one array."""
         points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         where = np.minimum(np.searchsorted(self.codepoints, points), max(len(self.codepoints) - 1, 0))
@@ -249,24 +358,24 @@ class _CharLSTM:
             raise ValueError("a character is not in the model's character dictionary, which has no <unk>")
         return np.where(known, self.ids[where], 0)
 
-    def __call__(self, tokens: Sequence[str]) -> torch.Tensor:
-        position: dict[str, int] = {}
-        for token in tokens:
-            position.setdefault(token, len(position))
-        texts = list(position)
-        lengths = torch.tensor([len(text) for text in texts])
-        rows = torch.repeat_interleave(torch.arange(len(texts)), lengths)
-        starts = torch.cumsum(lengths, 0) - lengths
-        columns = torch.arange(int(lengths.sum())) - starts[rows]
-        padded = torch.zeros((len(texts), int(lengths.max())), dtype=torch.long)
-        padded[rows, columns] = torch.from_numpy(self.char_ids(texts))
-        packed = pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)
-        embedded = self.table.index_select(0, packed.data)
-        _, hidden = self.lstm.packed(embedded, packed.batch_sizes)
-        assert packed.unsorted_indices is not None
-        hidden = hidden.index_select(1, packed.unsorted_indices)
-        vectors = torch.cat([hidden[0], hidden[1]], dim=1)
-        return vectors.index_select(0, torch.tensor([position[token] for token in tokens]))
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> Array:
+        # Rows: each sentence's distinct tokens (a group: torch ran them in one call), longest first.
+        texts: list[str] = []
+        groups: list[int] = []
+        token_rows: list[int] = []
+        for sentence, tokens in enumerate(sentences):
+            position: dict[str, int] = {}
+            for token in tokens:
+                position.setdefault(token, len(position))
+            distinct = sorted(position, key=len, reverse=True)  # stable: ties keep their order
+            row = {text: len(texts) + index for index, text in enumerate(distinct)}
+            texts.extend(distinct)
+            groups.extend([sentence] * len(distinct))
+            token_rows.extend(row[token] for token in tokens)
+        lengths = np.array([len(text) for text in texts], dtype=np.int64)
+        packing = _Packing.build(lengths, np.array(groups, dtype=np.int64))
+        _, final = self.lstm.run(self.table[self.char_ids(texts)], packing)
+        return np.concatenate([final[0], final[1]], axis=1)[token_rows]
 
 
 class _Lexicon:
@@ -275,13 +384,14 @@ class _Lexicon:
     def __init__(self, spec: dict[str, Any]) -> None:
         from anonymizer.model.lexicon_features import FEATURE_NAMES, LexiconTables, sentence_features
 
-        lookup = dict(zip(_words(spec, "lookup"), spec["lookup_bits"].tolist(), strict=True))
+        lookup = dict(zip(_words(spec, "lookup"), np.asarray(spec["lookup_bits"]).tolist(), strict=True))
         self.tables = LexiconTables.from_state({**spec["tables"], "lookup": lookup})
         self.features = sentence_features
         self.length = len(FEATURE_NAMES)
 
-    def __call__(self, tokens: Sequence[str]) -> torch.Tensor:
-        return torch.tensor(self.features(self.tables, tokens))
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> Array:
+        rows = [row for tokens in sentences for row in self.features(self.tables, tokens)]
+        return np.array(rows, dtype=np.float32).reshape(len(rows), self.length)
 
 
 # Embedding type in the file -> its runtime; each mirrors one Flair embedding class.
@@ -292,6 +402,27 @@ EMBEDDERS: dict[str, Callable[[dict[str, Any]], _WordTable | _CharLSTM | _Lexico
 }
 
 
+@functools.cache
+def _blas_libraries() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _one_blas_thread() -> AbstractContextManager[Any]:
+    """One BLAS thread while tagging: the products are small, and on two busy cores two
+    threads ran 2.3 times slower than one. Results do not depend on it (the int8
+    products are exact, and each fp32 product keeps its shape)."""
+    limiter: AbstractContextManager[Any] = _blas_libraries().limit(limits=1)
+    return limiter
+
+
+def _softmax(scores: Array) -> Array:
+    shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    result: Array = shifted / shifted.sum(axis=-1, keepdims=True)
+    return result
+
+
 class TaggerRuntime:
     """A BiLSTM(-CRF) sequence tagger over word, character and lexicon embeddings, one sentence at a time."""
 
@@ -300,7 +431,7 @@ class TaggerRuntime:
             raise RuntimeFormatError(f"not a tagger runtime file (format {FORMAT!r})")
         self.metadata: dict[str, Any] = payload["metadata"]
         self.tags: list[str] = payload["tags"]
-        embedders: list[Callable[[Sequence[str]], torch.Tensor]] = []
+        embedders: list[Callable[[Sequence[Sequence[str]]], Array]] = []
         width = 0
         for spec in payload["embeddings"]:  # in Flair's concatenation order
             if spec["type"] not in EMBEDDERS:
@@ -313,19 +444,23 @@ class TaggerRuntime:
         self.reproject = None if payload["reproject"] is None else _Linear(payload["reproject"])
         self.rnn = None if payload["rnn"] is None else _LSTM(payload["rnn"])
         self.linear = _Linear(payload["linear"])
-        self.transitions: torch.Tensor | None = payload["transitions"]
+        transitions = payload["transitions"]
+        self.transitions: Array | None = None if transitions is None else transitions.astype(np.float32)
         if self.transitions is not None:
             self.start = self.tags.index("<START>")
             self.stop = self.tags.index("<STOP>")
-            self._transitions = self.transitions.numpy()
+        lstms = [self.rnn, *(embedder.lstm for embedder in embedders if isinstance(embedder, _CharLSTM))]
+        self.batchable = all(lstm is None or lstm.quantized for lstm in lstms) and (
+            self.reproject is None or self.reproject.quantized
+        )
 
     @classmethod
     def load(cls, path: Path) -> TaggerRuntime:
-        """Read a runtime file; ``weights_only=True``, so the file cannot run code."""
+        """Read a runtime file (:mod:`anonymizer.model.arrays`: loading it runs no code)."""
         try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as error:
-            raise RuntimeFormatError(f"{path}: not a weights-only tagger runtime file ({error})") from error
+            payload = read_arrays(path)
+        except ArrayFileError as error:
+            raise RuntimeFormatError(f"{path}: not a tagger runtime file ({error})") from error
         return cls(payload)
 
     @property
@@ -334,7 +469,7 @@ class TaggerRuntime:
         return frozenset(tag.split("-", 1)[1] for tag in self.tags if "-" in tag)
 
     def predict(self, sentences: Sequence[Sequence[str]], *, marginals: bool = False) -> list[TaggedSentence]:
-        """Tags of each token list; each is computed alone, so its neighbours never matter.
+        """Tags of each token list, each exactly as if it were tagged alone: its neighbours never matter.
 
         ``marginals``: also each token's tag probabilities (a CRF tagger only).
         """
@@ -342,52 +477,65 @@ class TaggerRuntime:
             if not all(tokens):  # Flair would drop them and shift every later token
                 kept = sum(1 for token in tokens if token)
                 raise ValueError(f"empty tokens cannot be tagged: kept {kept} of {len(tokens)} tokens")
-        threads = torch.get_num_threads()
-        with torch.inference_mode():
-            # One sentence's operations are tiny: more threads only wait on each other (on
-            # two busy cores, 2 threads ran 20x slower than 1). Results do not depend on it.
-            if threads != 1:
-                torch.set_num_threads(1)
-            try:
-                return [self._sentence(tokens, marginals=marginals) for tokens in sentences]
-            finally:
-                if threads != 1:
-                    torch.set_num_threads(threads)
+        # int8 layers give each sentence its own ranges, so sentences run together; fp32
+        # layers would not be exact across batch shapes (a BLAS sums in its own order).
+        size = _SENTENCES_PER_CALL if self.batchable else 1
+        results: list[TaggedSentence] = []
+        # exp(-x) of a very negative gate overflows: the sigmoid is 0, as it should be.
+        with _one_blas_thread(), np.errstate(over="ignore"):
+            for begin in range(0, len(sentences), size):
+                chunk = [tokens for tokens in sentences[begin : begin + size] if tokens]
+                emissions = iter(self.emissions(chunk) if chunk else [])
+                for tokens in sentences[begin : begin + size]:
+                    results.append(
+                        self._decode(next(emissions), marginals=marginals)
+                        if tokens
+                        else TaggedSentence((), ())
+                    )
+        return results
 
-    def features(self, tokens: Sequence[str]) -> torch.Tensor:
-        """Emission scores ``[1, len(tokens), tags]``, as Flair's ``forward`` before the CRF."""
-        parts = [embed(tokens) for embed in self.embedders]
-        x = torch.cat(parts, dim=1).unsqueeze(0) if len(parts) > 1 else parts[0].unsqueeze(0)
+    def features(self, tokens: Sequence[str]) -> Array:
+        """Emission scores ``[len(tokens), tags]`` of one sentence, as Flair's ``forward`` before the CRF."""
+        return self.emissions([tokens])[0]
+
+    def emissions(self, sentences: Sequence[Sequence[str]]) -> list[Array]:
+        """:meth:`features` of each non-empty sentence, computed together."""
+        lengths = np.array([len(tokens) for tokens in sentences], dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        parts = [embed(sentences) for embed in self.embedders]
+        x = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
         if self.reproject is not None:
-            x = self.reproject(x)
+            x = self.reproject(x, starts)
         if self.rnn is not None:
-            output, _ = self.rnn.packed(x[0], torch.ones(len(tokens), dtype=torch.long))
-            x = output.unsqueeze(0)
-        return self.linear(x)
+            # One row per sentence, longest first; each sentence its own group.
+            order = np.argsort(-lengths, kind="stable")
+            packing = _Packing.build(lengths[order], np.arange(len(order)))
+            moved = np.concatenate([np.arange(starts[i], starts[i] + lengths[i]) for i in order])
+            output, _ = self.rnn.run(x[moved], packing)
+            x = np.empty_like(output)
+            x[moved] = output
+        # The output layer is fp32: one call per sentence keeps its arithmetic the same.
+        return [self.linear(x[start : start + length]) for start, length in zip(starts, lengths, strict=True)]
 
-    def _sentence(self, tokens: Sequence[str], *, marginals: bool = False) -> TaggedSentence:
-        if not tokens:
-            return TaggedSentence((), ())
-        features = self.features(tokens)
+    def _decode(self, features: Array, *, marginals: bool) -> TaggedSentence:
         if self.transitions is None:
-            probabilities = torch.softmax(features[0], dim=1)
-            confidence, best = torch.max(probabilities, dim=1)
+            probabilities = _softmax(features)
+            best = probabilities.argmax(axis=1)
+            confidence = probabilities[np.arange(len(best)), best]
             tags = tuple(self.tags[i] for i in best.tolist())
-            extra = probabilities.numpy().astype(np.float64) if marginals else None
+            extra = probabilities.astype(np.float64) if marginals else None
             return TaggedSentence(tags, tuple(confidence.tolist()), extra)
-        tagged = self._viterbi(features)
+        tagged = self._viterbi(features, self.transitions)
         if not marginals:
             return tagged
         from anonymizer.model.marginals import crf_marginals
 
-        extra = crf_marginals(features[0].numpy(), self._transitions, start=self.start, stop=self.stop)
+        extra = crf_marginals(features, self.transitions, start=self.start, stop=self.stop)
         return TaggedSentence(tagged.tags, tagged.scores, extra)
 
-    def _viterbi(self, features: torch.Tensor) -> TaggedSentence:
+    def _viterbi(self, emissions: Array, transitions: Array) -> TaggedSentence:
         """Flair's ``ViterbiDecoder.decode`` for one sentence, in the same float32 arithmetic."""
-        emissions = features[0].numpy()
         length, size = emissions.shape
-        transitions = self._transitions  # [to, from]
         # crf[t, to, from] = emission[t, to] + transitions[to, from], as Flair's CRF.forward.
         crf = emissions[:, :, None] + transitions[None, :, :]
         upto = np.empty((length, size), dtype=np.float32)
@@ -402,7 +550,7 @@ class TaggerRuntime:
         for t in range(length - 1, 0, -1):
             path.append(int(back[t, path[-1]]))
         path.reverse()
-        confidence = torch.softmax(torch.from_numpy(upto).unsqueeze(0), dim=2).max(dim=2).values[0]
+        confidence = _softmax(upto).max(axis=1)
         return TaggedSentence(tuple(self.tags[i] for i in path), tuple(confidence.tolist()))
 
 
@@ -419,8 +567,8 @@ class LoadedRuntime:
 def load_runtime(path: Path) -> LoadedRuntime:
     """A runtime file, or a Flair model file (fp32 or our int8) exported in memory.
 
-    Only the second imports Flair and unpickles the file (which can run code): pass
-    Flair files you trust. Cached per file and modification time.
+    Only the second imports torch and Flair and unpickles the file (which can run
+    code): pass Flair files you trust. Cached per file and modification time.
     """
     resolved = path.resolve()
     if not resolved.is_file():
@@ -432,23 +580,22 @@ def load_runtime(path: Path) -> LoadedRuntime:
 def _load_runtime(path: Path, mtime_ns: int) -> LoadedRuntime:
     digest = file_sha256(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. "pickle protocol 4" when it is a Flair file
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:  # a pickle with classes in it: a Flair model file
-        from anonymizer.model.export import export_file
+        if is_array_file(path):
+            payload, exported = read_arrays(path), False
+        else:  # a Flair model file, or a runtime file of version 0.2.0 (torch's format)
+            from anonymizer.model.export import payload_of_file
 
-        payload, exported = export_file(path), True
+            payload, exported = payload_of_file(path)
+    except ExportError:
+        raise
     except Exception as error:
         raise AnonymizerError(
             f"{path}: cannot read the model ({type(error).__name__}); reinstall the package or pass "
             f"another model file with {OPTION}",
             option="model_path",
         ) from error
-    else:
-        exported = False
     try:
         runtime = TaggerRuntime(payload)
-    except (RuntimeFormatError, KeyError, TypeError) as error:
+    except (RuntimeFormatError, KeyError, TypeError, AttributeError) as error:
         raise AnonymizerError(f"{path}: not a tagger model the runtime can run ({error})") from error
     return LoadedRuntime(runtime, path, digest, exported=exported)

@@ -17,15 +17,14 @@ Fakes are not unique: two entities may get the same fake.
 from __future__ import annotations
 
 import calendar
+import functools
 import ipaddress
 import random
 import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-
-from faker import Faker
-from faker.providers.person.sv_SE import Provider as SwedishNames
+from typing import TYPE_CHECKING
 
 from anonymizer.gazetteers import load_name_lists
 from anonymizer.lexicon import load_lexicon
@@ -35,13 +34,23 @@ from anonymizer.operators.keyed import check_key, keyed_digest
 from anonymizer.operators.pseudonym import Pseudonym
 from anonymizer.validators import luhn_check_digit
 
+if TYPE_CHECKING:  # Faker is imported when a fake is first drawn: it costs a tenth of every start
+    from faker import Faker
+
 DOMAIN = "anonymizer/surrogate/v1"
 _ATTEMPTS = 8
 
-FEMALE_NAMES = frozenset(name.casefold() for name in SwedishNames.first_names_female)
-MALE_NAMES = frozenset(name.casefold() for name in SwedishNames.first_names_male)
 
-Generator = Callable[[Faker, str, str], str]  # (seeded faker, surface, normalised canonical form)
+@functools.cache
+def _faker_first_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Faker's Swedish female and male first names, case-folded."""
+    from faker.providers.person.sv_SE import Provider as SwedishNames
+
+    female = frozenset(name.casefold() for name in SwedishNames.first_names_female)
+    return female, frozenset(name.casefold() for name in SwedishNames.first_names_male)
+
+
+Generator = Callable[["Faker", str, str], str]  # (seeded faker, surface, normalised canonical form)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +61,18 @@ class Surrogate(Operator):
     needs_key = True
 
     key: bytes = field(repr=False)
-    faker: Faker = field(init=False, repr=False, compare=False)
+    _faker: list[Faker] = field(init=False, repr=False, compare=False, default_factory=list)
 
     def __post_init__(self) -> None:
         check_key(self.key)
-        object.__setattr__(self, "faker", Faker("sv_SE"))
+
+    @property
+    def faker(self) -> Faker:
+        if not self._faker:
+            from faker import Faker
+
+            self._faker.append(Faker("sv_SE"))
+        return self._faker[0]
 
     def replace(self, target: Target) -> str:
         generate = GENERATORS.get(target.label)
@@ -81,7 +97,8 @@ def _match_case(surface: str, fake: str) -> str:
 def _gender_codes(name: str) -> str:
     """ "f", "m", "fm" or "" from the shipped first-name lists (16,000 names), then Faker's."""
     listed = load_name_lists().genders.get(name, "")
-    female, male = name in FEMALE_NAMES or "f" in listed, name in MALE_NAMES or "m" in listed
+    female_names, male_names = _faker_first_names()
+    female, male = name in female_names or "f" in listed, name in male_names or "m" in listed
     return ("f" if female else "") + ("m" if male else "")
 
 
