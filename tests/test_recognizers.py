@@ -357,6 +357,8 @@ EXAMPLES = {
     "loc_mall": "Vi sågs vid Väla köpcentrum.",
     "pnr_glued": "id code is199003052397",
     "org_unit_place": "Tolk via Tolkcentralen Stockholm.",
+    "org_unit_named": "Plats på förskolan Kastanjen.",
+    "af_in_context": "Hon är inskriven hos AF sedan länge.",
     "phone_glued": "Ring tel0701234567 i dag.",
 }
 
@@ -436,3 +438,11 @@ def test_any_valid_organisationsnummer_is_orgnr_only(body: str, dash: bool) -> N
     number = complete(body)
     written = f"{number[:6]}-{number[6:]}" if dash else number
     assert found(f"Org.nr {written}.") == [(written, "ORGNR", True)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Patienten har känd AF sedan 2019.", "Paroxysmal AF, behandlas med Eliquis.", "Skolan ringde i dag."],
+)
+def test_medical_af_and_a_bare_school_are_not_organisations(text: str) -> None:
+    assert [s for s in DETECTOR.find(text) if s.detector in {"rule:af_in_context", "rule:org_unit_named"}] == []

@@ -26,6 +26,9 @@ SHAPES: dict[str, list[tuple[str, list[str]]]] = {
         ("Familjen har kontakt med BVC Jakobsberg.", ["Jakobsberg"]),
         ("Remiss till Vårdcentralen Nävertorp för uppföljning.", ["Nävertorp"]),
         ("Patienten listad på Husläkarmottagningen Hornstull.", ["Hornstull"]),
+        ("Plats på förskolan Kastanjen från augusti.", ["Kastanjen", "augusti"]),
+        ("Hon flyttade till äldreboendet Solgården i våras.", ["Solgården"]),
+        ("Handläggare på AF är Per-Erik Sundin.", ["AF", "Per-Erik", "Sundin"]),
     ],
     "sports clubs and unions": [
         ("Han spelar fotboll i IFK Värnamo och tränar tre gånger i veckan.", ["IFK Värnamo"]),
@@ -61,6 +64,8 @@ SHAPES: dict[str, list[tuple[str, list[str]]]] = {
         ("Han var sjukskriven från mars till maj.", ["mars", "maj"]),
         ("Det hände natten till tisdagen.", ["natten till tisdagen"]),
         ("Vi hörs efter årsskiftet.", ["årsskiftet"]),
+        ("Inkomster maj: aktivitetsstöd 6 820 kr.", ["maj"]),
+        ("Mohammed är föräldraledig februari–juni.", ["februari–juni", "februari", "juni"]),
         ("Hon anställdes 2015 och slutade 2019.", ["2015", "2019"]),
     ],
     "identifiers glued to a word": [
