@@ -15,8 +15,9 @@ T = TypeVar("T")
 
 #: Texts longer than this are not kept: they rarely repeat, and they would fill memory.
 MAX_TEXT_LENGTH = 2000
-#: Distinct texts remembered by default.
-DEFAULT_CACHE_SIZE = 10_000
+#: Distinct texts remembered by default. An entry of a short record (its text and spans)
+#: takes about 1.1 KiB: 2,000 keep the cache near 2 MiB, a fixed part of peak memory.
+DEFAULT_CACHE_SIZE = 2_000
 
 
 class TextCache(Generic[T]):

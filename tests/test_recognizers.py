@@ -445,4 +445,6 @@ def test_any_valid_organisationsnummer_is_orgnr_only(body: str, dash: bool) -> N
     ["Patienten har känd AF sedan 2019.", "Paroxysmal AF, behandlas med Eliquis.", "Skolan ringde i dag."],
 )
 def test_medical_af_and_a_bare_school_are_not_organisations(text: str) -> None:
-    assert [s for s in DETECTOR.find(text) if s.detector in {"rule:af_in_context", "rule:org_unit_named"}] == []
+    assert [
+        s for s in DETECTOR.find(text) if s.detector in {"rule:af_in_context", "rule:org_unit_named"}
+    ] == []

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from anonymizer.cache import DEFAULT_CACHE_SIZE
 from anonymizer.config import Config
 from anonymizer.errors import (
     AnonymizerError,
@@ -55,7 +56,7 @@ class Settings:
     audit_key: bytes | None = None
     """``None``: no audit records."""
     audit_include_text: bool = False
-    cache_size: int = 10_000
+    cache_size: int = DEFAULT_CACHE_SIZE
     torch_threads: int | None = None
     on_error: str = "stop"
     """``"mask"``: a value whose detection fails is written masked whole (see ``Anonymizer``)."""

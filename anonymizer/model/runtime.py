@@ -316,10 +316,8 @@ class _WordTable:
         unknown = len(words)
         self.length = int(self.vectors.shape[1])
 
-        @functools.lru_cache(maxsize=100_000)
-        def index(word: str) -> int:
-            if word in vocab:
-                return vocab[word]
+        @functools.lru_cache(maxsize=10_000)  # bounded: every word of a long run passes here
+        def fallback(word: str) -> int:
             lower = word.lower()
             if lower in vocab:
                 return vocab[lower]
@@ -327,6 +325,10 @@ class _WordTable:
                 if (masked := _DIGIT.sub(mark, lower)) in vocab:
                     return vocab[masked]
             return unknown
+
+        def index(word: str) -> int:
+            found = vocab.get(word)
+            return fallback(word) if found is None else found
 
         self.index: Callable[[str], int] = index
 
