@@ -65,7 +65,7 @@ SHAPES: dict[str, list[tuple[str, list[str]]]] = {
         ("Det hände natten till tisdagen.", ["natten till tisdagen"]),
         ("Vi hörs efter årsskiftet.", ["årsskiftet"]),
         ("Inkomster maj: aktivitetsstöd 6 820 kr.", ["maj"]),
-        ("Mohammed är föräldraledig februari–juni.", ["februari–juni", "februari", "juni"]),
+        ("Mohammed är föräldraledig februari\u2013juni.", ["februari\u2013juni", "februari", "juni"]),
         ("Hon anställdes 2015 och slutade 2019.", ["2015", "2019"]),
     ],
     "identifiers glued to a word": [

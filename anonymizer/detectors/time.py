@@ -253,7 +253,7 @@ _RULES: tuple[_Rule, ...] = (
         rf"{_B}{_PREPOSITION_MONTH}{_WS}(?P<t>{_MONTH_LOWER}(?:{_DASH}{_MONTH_LOWER})?)"
         rf"(?:{_WS}{_RANGE_WORD}{_WS}(?P<t2>{_MONTH_LOWER}))?"
     ),
-    # "Inkomster maj:", "föräldraledig februari–juni": a lower-case month is a month anywhere
+    # "Inkomster maj:", "föräldraledig februari\u2013juni": a lower-case month is a month anywhere
     _rule(rf"{_B}{_MONTH_LOWER}(?:{_DASH}{_MONTH_LOWER})?"),
     # den 13:e (without a month)
     _rule(rf"{_B}den{_WS}{_DAY_NUMBER}:[ae]{_E}"),
