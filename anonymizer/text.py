@@ -35,6 +35,9 @@ _SPACE = re.compile(r"\s+")
 _DOMAIN_TAIL = re.compile(r"\.(?:se|com|nu|org|net|eu)\b", re.IGNORECASE)
 _DOMAIN_THEN_STOP = re.compile(r"[^\W\d_]+\.(?:se|com|nu|org|net|eu)\.", re.IGNORECASE)
 _SENTENCE_END = frozenset({".", "!", "?", "…", "..."})
+# What may stand before a sentence's first word (after optional spaces): an end mark,
+# a line break, an opening quote, a dash or a list bullet.
+_SENTENCE_OPENERS = frozenset(".!?:;\n\r\"'»”«\u2013\u2014-*•([")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,15 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
             b += 1  # "kl." "nr." keep their full stop
         tokens.append(Token(a, b, text[a:b]))
         position = b
+
+
+def starts_sentence(text: str, start: int) -> bool:
+    """Whether only spaces and a sentence or line start precede ``start`` (no prefix copy:
+    this runs for every capitalised word of a possibly long record)."""
+    index = start - 1
+    while index >= 0 and text[index] in " \t":
+        index -= 1
+    return index < 0 or text[index] in _SENTENCE_OPENERS
 
 
 def _is_abbreviation(word: str) -> bool:

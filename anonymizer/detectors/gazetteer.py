@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from anonymizer.gazetteers import NameLists, load_name_lists
 from anonymizer.lexicon import load_lexicon
 from anonymizer.span import Rank, Span
+from anonymizer.text import starts_sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _LEXICON = load_lexicon()  # rules/lexicon/sv.toml, [names]
@@ -78,15 +79,6 @@ def _adjacent(text: str, left: _Word, right: _Word) -> bool:
     """Only spaces or tabs between two words (no punctuation, no line break)."""
     gap = text[left.end : right.start]
     return bool(gap) and not gap.strip(" \t")
-
-
-def _sentence_start(text: str, start: int) -> bool:
-    """Whether only spaces and a sentence or line start precede ``start`` (no prefix copy:
-    this runs for every capitalised name of a possibly long record)."""
-    index = start - 1
-    while index >= 0 and text[index] in " \t":
-        index -= 1
-    return index < 0 or text[index] in ".!?:;\n\r\"'»”\u2013-*•(["
 
 
 class GazetteerDetector:
@@ -227,7 +219,7 @@ class GazetteerDetector:
                     yield Span(start, word.end, "PER", score, "gazetteer:first-name", rank=self.rank)
                 continue
             last = self._strip_genitive(run[-1])
-            if common and not surname and _sentence_start(text, start) and not self._surname_like(last.text):
+            if common and not surname and starts_sentence(text, start) and not self._surname_like(last.text):
                 continue  # "Till Stockholm", "Per Capita"
             if text[word.start : last.end] in self._place_names:
                 continue  # "Sri Lanka", "San Marino"
@@ -241,7 +233,7 @@ class GazetteerDetector:
         if (
             text[surname.end : words[index].start].strip(" \t") == ","
             and _capitalised(surname.text)
-            and _sentence_start(text, surname.start)
+            and starts_sentence(text, surname.start)
             and surname.text not in self._place_names
             and surname.text not in _NOT_NAMES
             and surname.text not in self.lists.first_names

@@ -28,10 +28,9 @@ from anonymizer.common_words import WordCase, load_word_cases
 from anonymizer.gazetteers import NameLists, load_name_lists
 from anonymizer.lexicon import Lexicon, load_lexicon
 from anonymizer.span import Rank, Span
+from anonymizer.text import starts_sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-:'\u2019][^\W\d_]+)*")
-# Before a sentence-starting word: nothing, or one of these after optional spaces.
-_STARTERS = frozenset(".!?:;\n\r\"'»”«\u2013\u2014-*•([")
 # At a sentence start only words the raw text writes in lower case less often than this.
 _NAME_ONLY_SHARE = 0.05
 
@@ -106,7 +105,7 @@ class UnknownWordDetector:
             return counts is None or counts.lower_share < self.common_share
         if self._in_name_position(words, index):
             return True
-        if _starts_sentence(text, words[index].start):
+        if starts_sentence(text, words[index].start):
             return counts is not None and counts.lower_share < _NAME_ONLY_SHARE
         return counts is None or counts.lower_share < self.common_share
 
@@ -152,13 +151,6 @@ class UnknownWordDetector:
             and folded[-1] not in self._first_names
             and folded[-1].endswith(self._place_endings)
         )
-
-
-def _starts_sentence(text: str, start: int) -> bool:
-    index = start - 1
-    while index >= 0 and text[index] in " \t":
-        index -= 1
-    return index < 0 or text[index] in _STARTERS
 
 
 def _runs(text: str, words: Sequence[_Word], flagged: Sequence[int]) -> Iterator[list[int]]:
