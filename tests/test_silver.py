@@ -15,8 +15,8 @@ from anonymizer.training.silver import add_time_tags, map_suc_tags, raw_sentence
 class CapitalTagger:
     """Tags capitalised words after the first as B-PER (a stand-in for efselab)."""
 
-    def tag(self, sentence: Sequence[str]) -> list[str]:
-        return ["B-PER" if i and word[:1].isupper() else "O" for i, word in enumerate(sentence)]
+    def tag_many(self, sentences: Sequence[Sequence[str]]) -> list[list[str] | None]:
+        return [["B-PER" if i and word[:1].isupper() else "O" for i, word in enumerate(s)] for s in sentences]
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,28 @@ def test_pefselab_tags_swedish_names_when_installed() -> None:
         pytest.skip("pefselab's taggers are not built (anonymizer silver --build)")
     tags = tagger.tag(["Anna", "Lind", "flyttade", "till", "Umeå", "och", "började", "på", "Volvo", "."])
     assert tags[:2] == ["B-PER", "I-PER"] and tags[4] == "B-LOC"
+
+
+@pytest.mark.shipped_model
+def test_self_training_keeps_only_confident_sentences_of_the_shipped_tagger(tmp_path: Path) -> None:
+    from anonymizer.model.runtime import load_runtime
+    from anonymizer.pipeline import default_runtime_path
+    from anonymizer.training.silver import RuntimeTagger, bioes_to_bio
+
+    runtime = load_runtime(default_runtime_path()).runtime
+    sentences = [
+        ["Anna", "Lind", "bor", "i", "Umeå", "."],
+        ["Statsminister", "Ulf", "Kristersson", "besökte", "Göteborg", "i", "går", "."],
+        ["xq", "Zzyx", "Vorpf", "blarg", "Kvv", "."],  # nothing the tagger can be sure of
+    ]
+    sure = RuntimeTagger(runtime, min_confidence=0.7)
+    out = io.StringIO()
+    counts = write_silver(sentences, out, tagger=sure, limit=10, keep_empty=1.0, time_tags=False)
+    kept = [tagged for tagged in runtime.predict(sentences) if min(tagged.scores) >= 0.7]
+    assert counts["sentences"] == len(kept) and counts["refused"] == len(sentences) - len(kept)
+    assert 0 < len(kept) < len(sentences)
+    path = tmp_path / "self.bio"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    assert [s.tags for s in read_conll(path)] == [bioes_to_bio(tagged.tags) for tagged in kept]
+    assert all(tag in {"O"} or tag[:2] in {"B-", "I-"} for s in read_conll(path) for tag in s.tags)
+    assert RuntimeTagger(runtime, min_confidence=1.0).tag_many(sentences[2:]) == [None]

@@ -124,26 +124,76 @@ def build_lexicon_command(data_root: Path, out: Path, min_count: int) -> None:
     help="Share of the raw paragraphs to read.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--tagger",
+    "tagger_name",
+    type=click.Choice(["efselab", "self"]),
+    default="efselab",
+    show_default=True,
+    help="efselab's SUC tagger, or our own (self-training: the shipped model or --model).",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --tagger self: the runtime or Flair file (default: the shipped model).",
+)
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=0.95,
+    show_default=True,
+    help="With --tagger self: keep a sentence only if every token's confidence reaches this.",
+)
+@click.option(
+    "--time-tags/--no-time-tags", default=True, show_default=True, help="Add TME from the time rules."
+)
 @click.option("--build", is_flag=True, help="Compile pefselab's taggers first (once; a few minutes).")
-def silver(data_root: Path, out: Path, sentences: int, sample: float, seed: int, build: bool) -> None:
-    """Label raw text with efselab's named-entity tagger and the time rules (silver data).
+def silver(
+    data_root: Path,
+    out: Path,
+    sentences: int,
+    sample: float,
+    seed: int,
+    tagger_name: str,
+    model_path: Path | None,
+    min_confidence: float,
+    time_tags: bool,
+    build: bool,
+) -> None:
+    """Label raw text with a named-entity tagger and the time rules (silver data).
 
-    Needs the optional dependency: pip install '.[silver]'.
+    efselab needs the optional dependency: pip install '.[silver]'.
     """
     from anonymizer.io import atomic_text_output
-    from anonymizer.training.silver import PefselabTagger, build_pefselab, raw_sentences, write_silver
+    from anonymizer.training.silver import (
+        PefselabTagger,
+        RuntimeTagger,
+        SentenceTagger,
+        build_pefselab,
+        raw_sentences,
+        write_silver,
+    )
 
     with exit_codes():
         root = data_root
         paths = sorted((root / "text").glob("*.txt.gz"))
         if not paths:
             raise UsageError(f"{root / 'text'}: no *.txt.gz raw text files; point --data-root at shared/data")
-        if build:
-            build_pefselab()
-        try:
-            tagger = PefselabTagger()
-        except RuntimeError as error:
-            raise UsageError(str(error)) from None
+        tagger: SentenceTagger
+        if tagger_name == "self":
+            from anonymizer.model.runtime import load_runtime
+            from anonymizer.pipeline import default_runtime_path
+
+            runtime = load_runtime(model_path or default_runtime_path()).runtime
+            tagger = RuntimeTagger(runtime, min_confidence=min_confidence)
+        else:
+            if build:
+                build_pefselab()
+            try:
+                tagger = PefselabTagger()
+            except RuntimeError as error:
+                raise UsageError(str(error)) from None
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_text_output(out) as handle:
             counts = write_silver(
@@ -152,6 +202,7 @@ def silver(data_root: Path, out: Path, sentences: int, sample: float, seed: int,
                 tagger=tagger,
                 limit=sentences,
                 seed=seed,
+                time_tags=time_tags,
             )
         stderr.print(f"silver: {counts['sentences']} sentences -> {out}")
         click.echo(json.dumps({"output": str(out), **dict(sorted(counts.items()))}))

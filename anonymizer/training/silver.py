@@ -1,9 +1,11 @@
-"""Silver training data: raw Swedish text labelled by other taggers (issue 3).
+"""Silver training data: raw Swedish text labelled by a tagger (issues 3 and 12).
 
 * PER, LOC, ORG (and MISC) from efselab's SUC named-entity tagger, packaged on PyPI
   as ``pefselab`` (MIT; trained on SUC and SIC). Its models ship inside the sdist, so
   it runs offline, but its C extensions are built on first use
   (:func:`build_pefselab`, a few minutes with gcc).
+* Or from our own tagger (:class:`RuntimeTagger`, self-training): only sentences it
+  tags confidently, every token's Viterbi posterior at least ``min_confidence``.
 * TME from the project's own time rules (:class:`~anonymizer.detectors.time.TimeDetector`),
   so a model trained on it learns time expressions from the rules, also on the gold
   corpora, which have no TME labels (:func:`add_time_tags`).
@@ -15,23 +17,31 @@ The output is ``token<TAB>TAG`` (BIO), the format of the gold corpora.
 from __future__ import annotations
 
 import gzip
+import itertools
 import random
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from anonymizer.detectors.time import TimeDetector
 from anonymizer.text import sentences as split_sentences
+
+if TYPE_CHECKING:
+    from anonymizer.model.runtime import TaggerRuntime
 
 # SUC named-entity types -> the project's labels ("other", "work", "event", ... are MISC).
 SUC_LABELS = {"person": "PER", "place": "LOC", "inst": "ORG"}
 
 
 class SentenceTagger(Protocol):
-    def tag(self, sentence: Sequence[str]) -> list[str]:
-        """BIO tags with the project's labels, one per token."""
+    def tag_many(self, sentences: Sequence[Sequence[str]]) -> list[list[str] | None]:
+        """Per sentence, BIO tags with the project's labels, one per token; ``None``: leave it out."""
         ...
+
+
+# Sentences tagged per call (our runtime runs them together).
+_CHUNK = 256
 
 
 def map_suc_tags(tags: Sequence[str]) -> list[str]:
@@ -101,28 +111,34 @@ def write_silver(
     limit: int,
     keep_empty: float = 0.2,
     seed: int = 0,
+    time_tags: bool = True,
 ) -> Counter[str]:
-    """Tag and write up to ``limit`` sentences; returns the entity count per label.
+    """Tag and write up to ``limit`` sentences; returns the entity count per label
+    (and ``sentences``, and ``refused``: sentences the tagger left out).
 
     Sentences without any entity are kept with probability ``keep_empty``, so the
     silver data is not mostly "O" while the model still sees plain sentences.
+    ``time_tags``: add TME from the time rules.
     """
     chooser = random.Random(seed)
     detector = TimeDetector()
     counts: Counter[str] = Counter()
     written = 0
-    for tokens in sentences:
-        if written >= limit:
-            break
-        if not 3 <= len(tokens) <= 120:
-            continue
-        tags = add_time_tags(tokens, tagger.tag(tokens), detector=detector)
-        if all(tag == "O" for tag in tags) and chooser.random() >= keep_empty:
-            continue
-        counts.update(tag[2:] for tag in tags if tag.startswith("B-"))
-        out.writelines(f"{token}\t{tag}\n" for token, tag in zip(tokens, tags, strict=True))
-        out.write("\n")
-        written += 1
+    usable = (tokens for tokens in sentences if 3 <= len(tokens) <= 120)
+    while written < limit and (chunk := list(itertools.islice(usable, _CHUNK))):
+        for tokens, found in zip(chunk, tagger.tag_many(chunk), strict=True):
+            if written >= limit:
+                break
+            if found is None:
+                counts["refused"] += 1
+                continue
+            tags = add_time_tags(tokens, found, detector=detector) if time_tags else found
+            if all(tag == "O" for tag in tags) and chooser.random() >= keep_empty:
+                continue
+            counts.update(tag[2:] for tag in tags if tag.startswith("B-"))
+            out.writelines(f"{token}\t{tag}\n" for token, tag in zip(tokens, tags, strict=True))
+            out.write("\n")
+            written += 1
     counts["sentences"] = written
     return counts
 
@@ -146,11 +162,34 @@ class PefselabTagger:
         self._lemmatizer: Any = SUCLemmatizer()
         self._lemmatizer.load(str(models / "suc-saldo.lemmas"))
 
+    def tag_many(self, sentences: Sequence[Sequence[str]]) -> list[list[str] | None]:
+        return [self.tag(sentence) for sentence in sentences]
+
     def tag(self, sentence: Sequence[str]) -> list[str]:
         tokens = list(sentence)
         suc_tags = self._suc.tag(tokens)
         lemmas = [self._lemmatizer.predict(token, tag) for token, tag in zip(tokens, suc_tags, strict=True)]
         return map_suc_tags(self._ne.tag(list(zip(tokens, lemmas, suc_tags, strict=True))))
+
+
+class RuntimeTagger:
+    """Our own tagger (the runtime), for self-training: a sentence is kept only when the
+    tagger is sure of every token (its Viterbi posterior at least ``min_confidence``)."""
+
+    def __init__(self, runtime: TaggerRuntime, *, min_confidence: float) -> None:
+        self.runtime = runtime
+        self.min_confidence = min_confidence
+
+    def tag_many(self, sentences: Sequence[Sequence[str]]) -> list[list[str] | None]:
+        return [
+            bioes_to_bio(tagged.tags) if min(tagged.scores, default=1.0) >= self.min_confidence else None
+            for tagged in self.runtime.predict(sentences)
+        ]
+
+
+def bioes_to_bio(tags: Sequence[str]) -> list[str]:
+    """``S-X`` -> ``B-X``, ``E-X`` -> ``I-X``; ``B-``, ``I-`` and ``O`` stay."""
+    return [("B-" if tag[:2] == "S-" else "I-" if tag[:2] == "E-" else tag[:2]) + tag[2:] for tag in tags]
 
 
 def build_pefselab() -> None:
