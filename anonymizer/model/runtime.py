@@ -166,31 +166,27 @@ class _Linear:
             y: Array = x @ self.weight_t
             return y if self.bias is None else y + self.bias
         if starts is None:
-            low, high = x.min(keepdims=True), x.max(keepdims=True)
-            sizes = None
-        else:
-            low = np.minimum.reduceat(x.min(axis=1), starts)
-            high = np.maximum.reduceat(x.max(axis=1), starts)
-            sizes = np.diff(np.append(starts, len(x)))
+            starts = np.zeros(1, dtype=np.int64)
+        low = np.minimum.reduceat(x.min(axis=1), starts)
+        high = np.maximum.reduceat(x.max(axis=1), starts)
         scale, zero_point = activation_qparams(low, high, reduce_range=self.reduce_range)
-        inverse = np.float32(1) / scale
-        multiplier = (scale[:, None] * self.weight_scale).astype(np.float64)  # float32 product
-        if sizes is not None:
-            inverse, zero_point, multiplier = (
-                np.repeat(a, sizes, axis=0) for a in (inverse, zero_point, multiplier)
-            )
+        # Per row: its group's 1/scale, zero point and output multiplier (a float32 product).
+        sizes = np.diff(np.append(starts, len(x)))
+        inverse = np.repeat(np.float32(1) / scale, sizes).astype(np.float64)[:, None]
+        zero_point = np.repeat(zero_point, sizes)[:, None]
+        multiplier = np.repeat((scale[:, None] * self.weight_scale).astype(np.float64), sizes, axis=0)
         # fbgemm's Quantize: round(fma(x, 1/scale, zero point)) into 0..255. The float32
         # product is exact in float64, so adding there and rounding to float32 is the fma
         # (but at an exact float32 midpoint, where the two roundings can differ).
-        shifted = x * inverse.astype(np.float64).reshape(-1, 1)
-        shifted += zero_point.reshape(-1, 1)
+        shifted = x * inverse
+        shifted += zero_point
         centered = shifted.astype(np.float32)
         np.rint(centered, out=centered)
         np.clip(centered, 0, 255, out=centered)
-        centered -= zero_point.astype(np.float32).reshape(-1, 1)
+        centered -= zero_point.astype(np.float32)
         products = centered.astype(self.dtype, copy=False) @ self.weight_t
         # fbgemm's ReQuantizeForFloat: fma(products, input scale * weight scale, bias).
-        y = products.astype(np.float32, copy=False) * multiplier.reshape(len(multiplier), -1)
+        y = products.astype(np.float32, copy=False) * multiplier
         if self.bias64 is not None:
             y += self.bias64
         return y.astype(np.float32)
