@@ -50,6 +50,25 @@ def test_jsonl_upper_keeps_order_types_and_blank_lines(tmp_path: Path) -> None:
     assert list(first) == ["id", "text", "meta", "z"]
     assert first == {**json.loads(in_lines[0]), "text": "ANNA BOR I LUND"}
     assert out_lines[5] == '{"text": "PER ÅKER", "id": 10, "big": 12345678901234567890}'
+    # Only the changed value is rewritten: the rest of the line keeps its bytes.
+    assert out_lines[0] == in_lines[0].replace("Anna bor i Lund", "ANNA BOR I LUND")
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        ('  {  "te\\u0078t" :"Anna" , "n":1.50e0 }  ', '  {  "te\\u0078t" :"ANNA" , "n":1.50e0 }  '),
+        ('{"text":"Anna","text":"Anna Lind","n":1.0}', '{"text": "ANNA LIND", "n": 1.0}'),  # a repeated key
+        ('{"a": {"text": "inner"}, "text": "Per"}', '{"a": {"text": "inner"}, "text": "PER"}'),
+    ],
+    ids=["spaces-and-escapes", "repeated-key", "nested-key"],
+)
+def test_jsonl_changed_values_are_rewritten_in_place(line: str, want: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(line + "\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    run(source, target, fmt="jsonl", fields=["text"], transform=upper)
+    assert target.read_text(encoding="utf-8") == want + "\n"
 
 
 def test_jsonl_blank_lines_do_not_shift_records(tmp_path: Path) -> None:

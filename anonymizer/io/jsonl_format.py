@@ -1,9 +1,12 @@
 """JSON Lines: one object per line; selected keys hold strings (or null, or are absent).
 
 Blank lines are not records: they are kept in place and do not count in record
-indices. A line whose selected values come back unchanged is written exactly as read;
-a changed one is re-serialised with ``json.dumps(ensure_ascii=False)`` (key order kept,
-default separators) and keeps its own line ending. A key missing in an object reads
+indices. A line whose selected values come back unchanged is written exactly as read. In a
+changed one only the changed values are rewritten (``json.dumps(ensure_ascii=False)``),
+in place: every other byte of the line stays as it was (``1.50`` stays ``1.50``, an
+escape stays an escape). A line whose object repeats a changed key is re-serialised
+whole instead (key order kept, default separators), so that no copy of the old value
+survives. Each line keeps its own line ending. A key missing in an object reads
 as ``None`` and stays missing. A selected key that no object has at all is an error
 at the end of the input (probably misspelt).
 """
@@ -201,9 +204,54 @@ class JsonlWriter:
                     if new_obj is None:
                         new_obj = dict(obj)
                     new_obj[name] = values[record]
-            content = line.content if new_obj is None else json.dumps(new_obj, ensure_ascii=False)
+            content = line.content if new_obj is None else _rewrite(line.content, obj, new_obj)
             self._sink.write(content + line.ending, record=chunk.first_row + record)
             record += 1
 
     def close(self) -> None:
         self._sink.close()
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = frozenset(" \t\n\r")
+
+
+def _rewrite(content: str, old: dict[str, object], new: dict[str, object]) -> str:
+    """``content`` (the JSON text of ``old``) with the values that differ in ``new``
+    replaced where they stand; ``json.dumps(new)`` if a changed key occurs twice."""
+    changed = {key for key in new if new[key] is not old.get(key) and new[key] != old.get(key)}
+    spans = _top_level_values(content)
+    places = [(start, end, key) for key, start, end in spans if key in changed]
+    if len(places) != len(changed):  # a repeated key (or an unexpected layout)
+        return json.dumps(new, ensure_ascii=False)
+    parts, position = [], 0
+    for start, end, key in sorted(places):
+        parts += [content[position:start], json.dumps(new[key], ensure_ascii=False)]
+        position = end
+    return "".join([*parts, content[position:]])
+
+
+def _top_level_values(content: str) -> list[tuple[str, int, int]]:
+    """``(key, start, end)`` of each top-level member's value in a JSON object text."""
+    index = _skip_space(content, 0)
+    if content[index : index + 1] != "{":
+        return []
+    found: list[tuple[str, int, int]] = []
+    index = _skip_space(content, index + 1)
+    while index < len(content) and content[index] == '"':
+        key, index = json.decoder.scanstring(content, index + 1)  # type: ignore[attr-defined]
+        index = _skip_space(content, index)
+        start = _skip_space(content, index + 1)  # after the ':'
+        _, end = _DECODER.raw_decode(content, start)
+        found.append((key, start, end))
+        index = _skip_space(content, end)
+        if content[index : index + 1] != ",":
+            break
+        index = _skip_space(content, index + 1)
+    return found
+
+
+def _skip_space(content: str, index: int) -> int:
+    while index < len(content) and content[index] in _SPACE:
+        index += 1
+    return index
