@@ -4,7 +4,8 @@
     .venv/bin/python bench/presets.py --model FILE --repeat 5
 
 Both pipelines redact the same documents (the hand-written gold documents of
-tests/data/gold, repeated to ``--copies``) on one torch thread; each repeat times
+tests/data/gold, repeated to ``--copies``) on one core (the tagger runtime tags on one
+BLAS thread); each repeat times
 them in turn, so background load hits both alike, and the best repeat counts.
 Identical-text caching is off, so every repeat really runs the detectors.
 """
@@ -14,8 +15,6 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-
-import torch
 
 from anonymizer.evaluation.gold import load_gold
 from anonymizer.pipeline import Anonymizer
@@ -33,7 +32,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--copies", type=int, default=2, help="times each gold document is redacted")
     args = parser.parse_args()
-    torch.set_num_threads(1)
     texts = [document.text for document in load_gold(REPO / "tests" / "data" / "gold")] * args.copies
     tokens = sum(len(tokenize(text)) for text in texts)
     characters = sum(map(len, texts))
