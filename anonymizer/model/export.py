@@ -100,17 +100,20 @@ def save_runtime(payload: dict[str, Any], path: Path) -> None:
     """Write the payload (:mod:`anonymizer.model.arrays`), replacing ``path`` only when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as handle:
-        write_arrays(payload, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
+    try:
+        with partial.open("wb") as handle:
+            write_arrays(payload, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _numpy(value: Any) -> Any:
     """``value`` with every tensor a numpy array."""
     if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy().copy()
+        return _plain(value)
     if isinstance(value, dict):
         return {key: _numpy(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -119,8 +122,8 @@ def _numpy(value: Any) -> Any:
 
 
 def _plain(tensor: torch.Tensor) -> np.ndarray[Any, Any]:
-    result: np.ndarray[Any, Any] = _numpy(tensor)
-    return result
+    array: np.ndarray[Any, Any] = tensor.detach().cpu().numpy().copy()
+    return array
 
 
 def _embedding(embedding: Any) -> dict[str, Any]:
