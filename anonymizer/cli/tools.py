@@ -196,7 +196,7 @@ def quantize(model: Path, output: Path, keep_lm_fp32: bool) -> None:
     help="Where to write the runtime file.",
 )
 def export_runtime(model: Path, output: Path) -> None:
-    """Write a Flair MODEL (fp32 or int8) as a weights-only file that `anonymize` runs without Flair."""
+    """Write a Flair MODEL (fp32 or int8) as a runtime file (arrays, no pickle) for `anonymize`."""
     from anonymizer.model import file_sha256
     from anonymizer.model.export import ExportError, export_file, save_runtime
     from anonymizer.model.runtime import TaggerRuntime

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def load_tagger(path: Path, *, trusted: Collection[str] | None = None) -> LoadedRuntime | LoadedModel:
-    """The Flair-free runtime for runtime files and for the Flair files it can run (exported
+    """The numpy runtime for runtime files and for the Flair files it can run (exported
     in memory); Flair itself only for the others (Flair embeddings with language models).
 
     ``trusted``: when given, the file must be a shipped model or have one of these SHA-256
@@ -40,10 +40,11 @@ def load_tagger(path: Path, *, trusted: Collection[str] | None = None) -> Loaded
 
 
 class NerDetector:
-    """Tags each sentence alone (the runtime), so a record's spans never depend on its batch.
+    """Tags each sentence as if it were alone, so a record's spans never depend on its batch.
 
-    ``batch_size`` only applied to Flair's mini-batches; the runtime and the Flair
-    fallback both run one sentence at a time.
+    The runtime runs the sentences together, each with its own int8 ranges; the Flair
+    fallback runs one sentence per mini-batch. ``batch_size`` is kept for callers; it
+    changes nothing.
     """
 
     name = "ner"

@@ -1,6 +1,6 @@
 """What the name lists and the raw text know about a token, as a fixed feature vector.
 
-The tagger's lexicon embedding (:mod:`anonymizer.model.lexicon`) and the Flair-free
+The tagger's lexicon embedding (:mod:`anonymizer.model.lexicon`) and the numpy
 runtime both compute features with :func:`token_features`, so the two cannot drift.
 A :class:`LexiconTables` is plain data (dicts, lists, strings): it is saved inside
 the model, so a model keeps the lists it was trained with.
@@ -59,7 +59,7 @@ class LexiconTables:
     unit_words: frozenset[str]
 
     def to_state(self) -> dict[str, object]:
-        """Plain data for ``torch.save`` (loadable with ``weights_only=True``)."""
+        """Plain data (dicts, lists, strings), saved in a Flair model and in a runtime file."""
         return {
             "lookup": self.lookup,
             "org_suffixes": list(self.org_suffixes),
