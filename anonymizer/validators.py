@@ -197,12 +197,19 @@ def bank_account(text: str) -> bool:
     return 10 <= len(number) <= 15 and number[0] != "0"
 
 
-def account_number(text: str) -> bool:
-    """An account number without its clearing number: 7 to 12 digits, and not a personnummer.
+_PERSONNUMMER_WRITTEN = re.compile(r"(?:\d{2})?\d{6}[-+]?\d{4}")
 
-    (A Nordea personkonto is the owner's personnummer: alone it is reported as PNR.)
+
+def account_number(text: str) -> bool:
+    """An account number without its clearing number: 7 to 12 digits, and not a personnummer
+    written as one.
+
+    (A Nordea personkonto is the owner's personnummer: written as one, it is reported as
+    PNR. Digits grouped otherwise, "621 290 629-8", are an account even when they would
+    pass the personnummer check: no PNR rule would take them.)
     """
-    return 7 <= len(digits_only(text)) <= 12 and not personnummer(text)
+    written_as_pnr = _PERSONNUMMER_WRITTEN.fullmatch(text.strip()) is not None and personnummer(text)
+    return 7 <= len(digits_only(text)) <= 12 and not written_as_pnr
 
 
 VALIDATORS: dict[str, Callable[[str], bool]] = {

@@ -29,6 +29,7 @@ SHAPES: dict[str, list[tuple[str, list[str]]]] = {
         ("Plats på förskolan Kastanjen från augusti.", ["Kastanjen", "augusti"]),
         ("Hon flyttade till äldreboendet Solgården i våras.", ["Solgården"]),
         ("Handläggare på AF är Per-Erik Sundin.", ["AF", "Per-Erik", "Sundin"]),
+        ("Norrköpingskolan – anteckning elevhälsa\nEleven mår bra.", ["Norrköpingskolan"]),
     ],
     "sports clubs and unions": [
         ("Han spelar fotboll i IFK Värnamo och tränar tre gånger i veckan.", ["IFK Värnamo"]),
@@ -72,6 +73,9 @@ SHAPES: dict[str, list[tuple[str, list[str]]]] = {
         ("id code is199003052397", ["199003052397"]),
         ("pnr:199003052397,tel0701234567", ["199003052397", "0701234567"]),
         ("Personnr19900305-2397 saknas", ["19900305-2397"]),
+    ],
+    "account numbers whose digits would pass as a samordningsnummer": [
+        ("Återbetalas till kontonummer 621 290 629-8 (Swedbank).", ["621 290 629-8", "629-8"]),
     ],
 }
 

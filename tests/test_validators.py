@@ -202,7 +202,14 @@ def test_bank_account(text: str, expected: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("123 456 789-0", True), ("1234567", True), ("123456", False), ("811218-9876", False)],
+    [
+        ("123 456 789-0", True),
+        ("1234567", True),
+        ("123456", False),
+        ("811218-9876", False),
+        ("621 290 629-8", True),  # passes as a samordningsnummer, but not written as one
+        ("6212906298", False),
+    ],
 )
 def test_account_number(text: str, expected: bool) -> None:
     assert account_number(text) is expected
