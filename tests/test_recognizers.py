@@ -359,6 +359,7 @@ EXAMPLES = {
     "org_unit_place": "Tolk via Tolkcentralen Stockholm.",
     "org_unit_named": "Plats på förskolan Kastanjen.",
     "af_in_context": "Hon är inskriven hos AF sedan länge.",
+    "loc_care_area": "Jonas Lind, enhetschef hemtjänst Kvarnholmen.",
     "phone_glued": "Ring tel0701234567 i dag.",
 }
 
