@@ -29,7 +29,7 @@ SHAPES: dict[str, list[tuple[str, list[str]]]] = {
         ("Plats på förskolan Kastanjen från augusti.", ["Kastanjen", "augusti"]),
         ("Hon flyttade till äldreboendet Solgården i våras.", ["Solgården"]),
         ("Handläggare på AF är Per-Erik Sundin.", ["AF", "Per-Erik", "Sundin"]),
-        ("Norrköpingskolan – anteckning elevhälsa\nEleven mår bra.", ["Norrköpingskolan"]),
+        ("Norrköpingskolan \u2013 anteckning elevhälsa\nEleven mår bra.", ["Norrköpingskolan"]),
     ],
     "sports clubs and unions": [
         ("Han spelar fotboll i IFK Värnamo och tränar tre gånger i veckan.", ["IFK Värnamo"]),
