@@ -34,6 +34,7 @@ def found(detector: GazetteerDetector, text: str) -> list[tuple[str, str]]:
         ("Hej Kalle, kan du ringa?", [("Kalle", "PER")]),
         ("Ärendet skickas till Försäkringskassan.", [("Försäkringskassan", "ORG")]),
         ("Hon flyttade till Göteborg.", [("Göteborg", "LOC")]),
+        ("Hon hittades vid Kalmar C i går.", [("Kalmar C", "LOC")]),  # a central station
         ("Med vänliga hälsningar\nKarin Öberg\nLeg. sjuksköterska", [("Karin Öberg", "PER")]),
         ("Tack för hjälpen!\nMvh Lisa", [("Lisa", "PER")]),
         ("Han nämnde en Hampus och en Tove.", [("Hampus", "PER"), ("Tove", "PER")]),  # alone
@@ -151,3 +152,8 @@ def test_build_marks_names_used_in_lower_case(tmp_path: Path) -> None:
 )
 def test_one_word_agencies_in_any_case(detector: GazetteerDetector, text: str, found: list[str]) -> None:
     assert [text[s.start : s.end] for s in detector.find(text) if s.label == "ORG"] == found
+
+
+@pytest.mark.parametrize("text", ["Han har hepatit C sedan 2010.", "Bilaga C bifogas.", "Umeå C-huset"])
+def test_a_c_after_anything_but_a_place_stays(detector: GazetteerDetector, text: str) -> None:
+    assert all(not surface.endswith("C") for surface, _ in found(detector, text))

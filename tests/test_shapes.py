@@ -42,6 +42,7 @@ SHAPES: dict[str, list[tuple[str, list[str]]]] = {
         ("Vi möttes utanför Väla köpcentrum.", ["Väla"]),
         ("De badade i Runn och åkte sedan hem till Vika.", ["Runn", "Vika"]),
         ("Jonas Lind, enhetschef hemtjänst Kvarnholmen, deltog.", ["Kvarnholmen", "Jonas", "Lind"]),
+        ("Han hittades vid Kalmar C av polisen.", ["Kalmar C", "Kalmar"]),
     ],
     "chat speakers before a time stamp": [
         ("Stefan 14:32: kommer du ikväll?\nLinnea 14:33: ja!", ["Stefan", "Linnea"]),

@@ -81,6 +81,10 @@ def _adjacent(text: str, left: _Word, right: _Word) -> bool:
     return bool(gap) and not gap.strip(" \t")
 
 
+# A place's central station: "Kalmar C", "Stockholm C".
+_STATION = re.compile(r"[^\S\n]C(?![\w-])")
+
+
 class GazetteerDetector:
     """Finds PER, LOC and ORG with the shipped name lists and context rules (no model)."""
 
@@ -127,6 +131,8 @@ class GazetteerDetector:
                 found = self._known.get(" ".join(surface.split()))
                 if found is not None:
                     label, kind = found
+                    if label == "LOC" and (station := _STATION.match(text, end)):
+                        end = station.end()  # "Kalmar C": the central station
                     yield Span(start, end, label, self.score * 0.9, f"gazetteer:{kind}", rank=self.rank)
                     index += count
                     break
