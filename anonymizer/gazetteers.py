@@ -46,11 +46,8 @@ def gazetteer_folder() -> Path:
 def load_name_lists(folder: Path | None = None) -> NameLists:
     folder = folder or gazetteer_folder()
 
-    def rows(name: str) -> Iterator[dict[str, str]]:
-        return list_rows(folder, name)
-
     first, common, genders, lower_case = set(), set(), {}, set()
-    for row in rows("first_names.tsv"):
+    for row in list_rows(folder, "first_names.tsv"):
         first.add(row["name"])
         genders[row["name"].casefold()] = row["gender"]
         if row["common"] == "1":
@@ -61,10 +58,10 @@ def load_name_lists(folder: Path | None = None) -> NameLists:
             and len(row["name"]) >= 4
         ):
             lower_case.add(row["name"].casefold())
-    surname_rows = list(rows("surnames.tsv"))
+    surname_rows = list(list_rows(folder, "surnames.tsv"))
     surnames = {row["name"] for row in surname_rows if row["common"] == "0"}
-    places = {row["name"] for row in rows("places.tsv") if row["common"] == "0"}
-    agency_rows = list(rows("agencies.tsv"))
+    places = {row["name"] for row in list_rows(folder, "places.tsv") if row["common"] == "0"}
+    agency_rows = list(list_rows(folder, "agencies.tsv"))
     agencies = {row["name"] for row in agency_rows}
     any_case = frozenset(row["name"].casefold() for row in agency_rows if row.get("any_case") == "1")
     return NameLists(

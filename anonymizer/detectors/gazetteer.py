@@ -102,9 +102,6 @@ class GazetteerDetector:
         self._known: dict[str, tuple[str, str]] = {name: ("LOC", "place") for name in self.lists.places}
         self._known.update((name, ("ORG", "agency")) for name in self.lists.agencies)
         self._longest = max((len(_WORD.findall(name)) for name in self._known), default=0)
-        # One-word agencies also in lower or upper case ("försäkringskassan", "SKATTEVERKET")
-        # when the raw text seldom writes them in lower case (not "polisen", "kronofogden").
-        self._any_case_agencies = self.lists.any_case_agencies
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
         return [self.find(text) for text in texts]
@@ -137,7 +134,9 @@ class GazetteerDetector:
                     index += count
                     break
             else:
-                if words[index].text.casefold() in self._any_case_agencies:
+                # One-word agencies also in lower or upper case ("försäkringskassan", "SKATTEVERKET")
+                # when the raw text seldom writes them in lower case (not "polisen", "kronofogden").
+                if words[index].text.casefold() in self.lists.any_case_agencies:
                     start, end = words[index].start, words[index].end
                     yield Span(start, end, "ORG", self.score * 0.9, "gazetteer:agency", rank=self.rank)
                 index += 1

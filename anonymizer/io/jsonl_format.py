@@ -14,7 +14,7 @@ at the end of the input (probably misspelt).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -197,14 +197,12 @@ class JsonlWriter:
                 self._sink.write(line.content + line.ending)
                 continue
             obj = line.obj
-            new_obj: dict[str, object] | None = None
-            for key, values in replaced.items():
-                name = str(key)
-                if name in obj and values[record] != obj[name]:
-                    if new_obj is None:
-                        new_obj = dict(obj)
-                    new_obj[name] = values[record]
-            content = line.content if new_obj is None else _rewrite(line.content, obj, new_obj)
+            changes = {
+                str(key): values[record]
+                for key, values in replaced.items()
+                if str(key) in obj and values[record] != obj[str(key)]
+            }
+            content = _rewrite(line.content, obj, changes) if changes else line.content
             self._sink.write(content + line.ending, record=chunk.first_row + record)
             record += 1
 
@@ -216,17 +214,15 @@ _DECODER = json.JSONDecoder()
 _SPACE = frozenset(" \t\n\r")
 
 
-def _rewrite(content: str, old: dict[str, object], new: dict[str, object]) -> str:
-    """``content`` (the JSON text of ``old``) with the values that differ in ``new``
-    replaced where they stand; ``json.dumps(new)`` if a changed key occurs twice."""
-    changed = {key for key in new if new[key] is not old.get(key) and new[key] != old.get(key)}
-    spans = _top_level_values(content)
-    places = [(start, end, key) for key, start, end in spans if key in changed]
-    if len(places) != len(changed):  # a repeated key (or an unexpected layout)
-        return json.dumps(new, ensure_ascii=False)
+def _rewrite(content: str, obj: dict[str, object], changes: Mapping[str, object]) -> str:
+    """``content`` (the JSON text of ``obj``) with the values of ``changes`` put where their
+    keys' values stand; the whole object re-serialised if a changed key occurs twice."""
+    places = [(start, end, key) for key, start, end in _top_level_values(content) if key in changes]
+    if len(places) != len(changes):  # a repeated key (or an unexpected layout)
+        return json.dumps({**obj, **changes}, ensure_ascii=False)
     parts, position = [], 0
     for start, end, key in sorted(places):
-        parts += [content[position:start], json.dumps(new[key], ensure_ascii=False)]
+        parts += [content[position:start], json.dumps(changes[key], ensure_ascii=False)]
         position = end
     return "".join([*parts, content[position:]])
 
