@@ -49,6 +49,7 @@ _SCHEMA: dict[str, Any] = {
         "propagation": {"enabled": bool},
         "gazetteers": {"enabled": bool, "score": float},
         "unknown_words": {"enabled": bool, "score": float},
+        "tagger_repair": {"enabled": bool, "drop_ordinary_words": bool},
     },
     "lists": {"allow": None, "deny": None},  # label -> terms, checked below
     "recognizers": {ANY_NAME: _RECOGNIZER_KEYS},
@@ -119,6 +120,9 @@ class Config:
     # The strict preset: capitalised words the common-word table does not know.
     unknown_words: bool = False
     unknown_words_score: float = 0.5
+    # Corrections of the tagger's runs from the name lists (anonymizer.detectors.tagger_repair).
+    tagger_repair: bool = True
+    drop_ordinary_words: bool = True
     # Tagger tokens whose entity probability reaches this are taken even off the
     # best path (None: the best path only).
     model_threshold: float | None = None
@@ -278,6 +282,7 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
     time_rules = rules.get("time", {})
     gazetteers = rules.get("gazetteers", {})
     unknown_words = rules.get("unknown_words", {})
+    tagger_repair = rules.get("tagger_repair", {})
     batch_size = model.get("batch_size", 32)
     if batch_size < 1:
         raise fail("model.batch_size", "must be at least 1")
@@ -317,6 +322,8 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         gazetteer_score=float(gazetteers.get("score", 0.7)),
         unknown_words=unknown_words.get("enabled", False),
         unknown_words_score=float(unknown_words.get("score", 0.5)),
+        tagger_repair=tagger_repair.get("enabled", True),
+        drop_ordinary_words=tagger_repair.get("drop_ordinary_words", True),
         model_threshold=None if model.get("threshold") is None else float(model["threshold"]),
         merge_strategy=strategy,
         recognizers=tuple(spec for spec in recognizers if spec is not None),

@@ -17,6 +17,9 @@ from anonymizer.config import shipped_file
 # A first name is taken in lower case only if this many people carry it, it has four
 # letters or more and the raw text never writes it in lower case.
 LOWER_CASE_MIN_BEARERS = 2000
+# A first name that is also an ordinary word and has fewer bearers than this ("Till",
+# "Mentor") is read as the word when another name follows it ("Till Eva Nilsson").
+RARE_NAME_BEARERS = 500
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,19 @@ class NameLists:
     first_names: frozenset[str]
     common_first_names: frozenset[str]
     genders: Mapping[str, str]  # casefolded first name -> "f", "m" or "fm"
+    bearers: Mapping[str, int]  # first name -> how many people carry it
     lower_case_names: frozenset[str]  # names safe to take even in lower case ("jonas" in a chat)
     surnames: frozenset[str]  # common words left out
     all_surnames: frozenset[str]
     places: tuple[str, ...]  # longest first, common words left out
+    all_places: frozenset[str]
     agencies: tuple[str, ...]  # longest first
     any_case_agencies: frozenset[str] = frozenset()  # case-folded one-word agencies taken in any case
+
+    def rare_word_name(self, word: str) -> bool:
+        """Whether ``word`` (in any case) is an ordinary word that few people carry as a first name."""
+        name = word[:1].upper() + word[1:].lower()
+        return name in self.common_first_names and self.bearers.get(name, 0) < RARE_NAME_BEARERS
 
 
 def list_rows(folder: Path, name: str) -> Iterator[dict[str, str]]:
@@ -46,9 +56,10 @@ def gazetteer_folder() -> Path:
 def load_name_lists(folder: Path | None = None) -> NameLists:
     folder = folder or gazetteer_folder()
 
-    first, common, genders, lower_case = set(), set(), {}, set()
+    first, common, genders, bearers, lower_case = set(), set(), {}, {}, set()
     for row in list_rows(folder, "first_names.tsv"):
         first.add(row["name"])
+        bearers[row["name"]] = int(row["persons"])
         genders[row["name"].casefold()] = row["gender"]
         if row["common"] == "1":
             common.add(row["name"])
@@ -60,7 +71,8 @@ def load_name_lists(folder: Path | None = None) -> NameLists:
             lower_case.add(row["name"].casefold())
     surname_rows = list(list_rows(folder, "surnames.tsv"))
     surnames = {row["name"] for row in surname_rows if row["common"] == "0"}
-    places = {row["name"] for row in list_rows(folder, "places.tsv") if row["common"] == "0"}
+    place_rows = list(list_rows(folder, "places.tsv"))
+    places = {row["name"] for row in place_rows if row["common"] == "0"}
     agency_rows = list(list_rows(folder, "agencies.tsv"))
     agencies = {row["name"] for row in agency_rows}
     any_case = frozenset(row["name"].casefold() for row in agency_rows if row.get("any_case") == "1")
@@ -68,10 +80,12 @@ def load_name_lists(folder: Path | None = None) -> NameLists:
         first_names=frozenset(first),
         common_first_names=frozenset(common),
         genders=genders,
+        bearers=bearers,
         lower_case_names=frozenset(lower_case - {place.casefold() for place in places}),
         surnames=frozenset(surnames),
         all_surnames=frozenset(row["name"] for row in surname_rows),
         places=tuple(sorted(places, key=len, reverse=True)),
+        all_places=frozenset(row["name"] for row in place_rows),
         agencies=tuple(sorted(agencies, key=len, reverse=True)),
         any_case_agencies=any_case,
     )

@@ -74,6 +74,7 @@ class Lexicon:
     abbreviated_titles: frozenset[str]
     kinship: frozenset[str]
     not_names: frozenset[str]  # case-sensitive
+    not_entities: frozenset[str]  # case-sensitive
     not_name_parts: frozenset[str]
     header_words: frozenset[str]
     surname_endings: tuple[str, ...]
@@ -102,6 +103,7 @@ _TABLES: dict[str, str] = {
     "abbreviated_titles": "names",
     "kinship": "names",
     "not_names": "names",
+    "not_entities": "names",
     "not_name_parts": "names",
     "header_words": "names",
     "surname_endings": "names",
@@ -121,7 +123,7 @@ _TABLES: dict[str, str] = {
 _TIME_TABLE = "time"
 _TABLES.update({field.name: _TIME_TABLE for field in fields(TimeWords)})
 _LENGTHS = {"months": 12, "weekdays": 7}
-_CASE_SENSITIVE = frozenset({"not_names"})
+_CASE_SENSITIVE = frozenset({"not_names", "not_entities"})
 _LETTERS = re.compile(r"[^\W\d_]+")
 _PHRASE_WORD = r"[^\W\d_]+(?:\.[^\W\d_]+)*\.?"
 _PHRASE = re.compile(rf"{_PHRASE_WORD}(?: {_PHRASE_WORD})*")

@@ -155,6 +155,11 @@ class Anonymizer:
         if model_path is None:
             model_path = default_runtime_path() if config.model_path == "default" else Path(config.model_path)
         model = load_tagger(model_path, trusted=tuple(trust_models))
+        repair = None
+        if config.tagger_repair:
+            from anonymizer.detectors.tagger_repair import TaggerRepair
+
+            repair = TaggerRepair.load(drop_ordinary=config.drop_ordinary_words)
         detectors.insert(
             0,
             NerDetector(
@@ -162,6 +167,7 @@ class Anonymizer:
                 batch_size=batch_size or config.batch_size,
                 labels=config.model_labels,
                 threshold=config.model_threshold,
+                repair=repair,
             ),
         )
         return cls(

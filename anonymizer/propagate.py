@@ -3,7 +3,8 @@
 The tagger may find "Per Andersson" but miss "Per" two sentences later, or find
 "Anna" in one paragraph and miss her in the next. Every person, place and
 organisation span adds its surface form to the document's mentions, and a person's
-capitalised name parts too ("Per", "Andersson"); each later occurrence of a mention
+capitalised name parts too ("Per", "Andersson"), and the place of a care unit named
+after one ("Jakobsberg" of "BVC Jakobsberg"); each later occurrence of a mention
 (also in the genitive: "Annas" -> "[PER_1]s") becomes a span of the same label.
 Pure functions over a mutable per-document ``Mentions`` table, like ``Numbering``.
 """
@@ -28,6 +29,8 @@ MAX_MENTION_WORDS = 12
 
 # Words the tagger sometimes includes in a person span that are not names themselves.
 NOT_NAME_PARTS = load_lexicon().not_name_parts
+# Care and school units named after a place ("BVC Jakobsberg"): the place recurs alone.
+UNIT_WORDS = load_lexicon().unit_words
 
 
 _WORD = re.compile(r"\w+(?:[-:'\u2019]\w+)*")
@@ -73,6 +76,10 @@ def learn(text: str, spans: Iterable[Span], mentions: Mentions) -> list[tuple[st
             for part in filter(_is_name_part, _WORD.findall(surface)):
                 if mentions.add(part, "PER", span.score, full_form=surface):
                     new_parts.append((part, surface))
+        elif span.label == "ORG":
+            unit, *place = _WORD.findall(surface) or [""]
+            if unit.casefold() in UNIT_WORDS and place and all(word[0].isupper() for word in place):
+                mentions.add(" ".join(place), "LOC", span.score)
     return new_parts
 
 

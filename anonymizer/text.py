@@ -79,6 +79,13 @@ def starts_sentence(text: str, start: int) -> bool:
     return index < 0 or text[index] in _SENTENCE_OPENERS
 
 
+def column_gap(text: str, end: int, start: int) -> bool:
+    """Whether ``text[end:start]``, the space between two words, holds a tab or two spaces
+    or more: where tables and forms put their columns ("Anna Berg      Bo Lind")."""
+    between = text[end:start]
+    return "\t" in between or "  " in between
+
+
 def _is_abbreviation(word: str) -> bool:
     return word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 

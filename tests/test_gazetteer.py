@@ -157,3 +157,23 @@ def test_one_word_agencies_in_any_case(detector: GazetteerDetector, text: str, f
 @pytest.mark.parametrize("text", ["Han har hepatit C sedan 2010.", "Bilaga C bifogas.", "Umeå C-huset"])
 def test_a_c_after_anything_but_a_place_stays(detector: GazetteerDetector, text: str) -> None:
     assert all(not surface.endswith("C") for surface, _ in found(detector, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "not_found"),
+    [
+        ("Till Eva Nilsson\nAngående ansökan", "Eva Nilsson", "Till Eva Nilsson"),  # "Till" is a rare name
+        ("Mentor Sonny Johansson ringde.", "Sonny Johansson", "Mentor Sonny Johansson"),
+        ("Thi Lan Nguyen            Minh Tran", "Minh Tran", "Thi Lan Nguyen            Minh"),  # columns
+    ],
+)
+def test_a_name_starts_after_a_rare_word_name_and_ends_at_a_column_gap(
+    detector: GazetteerDetector, text: str, name: str, not_found: str
+) -> None:
+    surfaces = [surface for surface, _ in found(detector, text)]
+    assert name in surfaces
+    assert not any(not_found in surface for surface in surfaces), surfaces
+
+
+def test_a_common_first_name_many_carry_still_starts_the_name(detector: GazetteerDetector) -> None:
+    assert ("Björn Anders Svensson", "PER") in found(detector, "Igår ringde Björn Anders Svensson.")

@@ -253,6 +253,12 @@ def export_runtime(model: Path, output: Path) -> None:
     metavar="SHA256",
     help="Gold documents: load a --model file with this SHA-256 (repeatable).",
 )
+@click.option(
+    "--tagger-only",
+    is_flag=True,
+    help="Token corpora: score the tagger's own runs, without the repairs from the name lists "
+    "that anonymize applies (rules.tagger_repair).",
+)
 def evaluate(
     corpus: Path,
     io_scheme: bool,
@@ -264,6 +270,7 @@ def evaluate(
     entities: str | None,
     preset: str | None,
     trust_models: tuple[str, ...],
+    tagger_only: bool,
 ) -> None:
     """Score the tagger on a token<TAB>TAG CORPUS, or the whole pipeline on gold documents.
 
@@ -312,6 +319,7 @@ def evaluate(
                 model_path=model_path,
                 labels=chosen,
                 batch_size=batch_size or 64,
+                repaired=not tagger_only,
             )
         click.echo(json.dumps(result, ensure_ascii=False))
 
@@ -324,20 +332,29 @@ def _evaluate_tokens(
     model_path: Path | None,
     labels: list[str] | None,
     batch_size: int,
+    repaired: bool,
 ) -> dict[str, Any]:
     from anonymizer.detectors.ner import NerDetector, load_tagger
+    from anonymizer.detectors.tagger_repair import RepairedTagger, TaggerRepair
     from anonymizer.evaluation.evaluate import evaluate_tokens, read_conll
     from anonymizer.pipeline import default_runtime_path
 
     sentences = list(read_conll(corpus))
     # The runtime, as `anonymize` runs it (a Flair file is exported in memory).
     model = load_tagger(model_path or default_runtime_path())
-    tagger = NerDetector(model, batch_size=batch_size)
+    tagger: Any = NerDetector(model, batch_size=batch_size)
+    if repaired:
+        tagger = RepairedTagger(tagger, TaggerRepair.load())
     evaluation = evaluate_tokens(sentences, tagger, io=io_scheme, labels=labels)
     if predictions_out is not None:
         with predictions_out.open("w", encoding="utf-8") as handle:
             evaluation.write_predictions(handle)
-    return {**evaluation.scores, "model_sha256": model.sha256, "sentences": len(sentences)}
+    return {
+        **evaluation.scores,
+        "model_sha256": model.sha256,
+        "sentences": len(sentences),
+        "tagger_repair": repaired,
+    }
 
 
 def _evaluate_documents(

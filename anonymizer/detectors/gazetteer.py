@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from anonymizer.gazetteers import NameLists, load_name_lists
 from anonymizer.lexicon import load_lexicon
 from anonymizer.span import Rank, Span
-from anonymizer.text import starts_sentence
+from anonymizer.text import column_gap, starts_sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _LEXICON = load_lexicon()  # rules/lexicon/sv.toml, [names]
@@ -76,9 +76,9 @@ def _capitalised(word: str) -> bool:
 
 
 def _adjacent(text: str, left: _Word, right: _Word) -> bool:
-    """Only spaces or tabs between two words (no punctuation, no line break)."""
+    """Only a space or so between two words (no punctuation, no line break, no column gap)."""
     gap = text[left.end : right.start]
-    return bool(gap) and not gap.strip(" \t")
+    return bool(gap) and not gap.strip(" \t") and not column_gap(text, left.end, right.start)
 
 
 # A place's central station: "Kalmar C", "Stockholm C".
@@ -223,6 +223,8 @@ class GazetteerDetector:
                     score = self.score if surname else self.score * 0.85
                     yield Span(start, word.end, "PER", score, "gazetteer:first-name", rank=self.rank)
                 continue
+            if not surname and self.lists.rare_word_name(word.text) and self._is_first_name(run[0].text):
+                continue  # "Till Eva Nilsson": the name starts at "Eva"
             last = self._strip_genitive(run[-1])
             if common and not surname and starts_sentence(text, start) and not self._surname_like(last.text):
                 continue  # "Till Stockholm", "Per Capita"

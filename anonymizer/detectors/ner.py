@@ -16,6 +16,7 @@ from anonymizer.span import Rank, Span
 from anonymizer.text import Token, sentences
 
 if TYPE_CHECKING:
+    from anonymizer.detectors.tagger_repair import TaggerRepair
     from anonymizer.model.runtime import LoadedRuntime, TaggerRuntime
 
 
@@ -57,8 +58,12 @@ class NerDetector:
         batch_size: int = 32,
         labels: frozenset[str] | None = None,
         threshold: float | None = None,
+        repair: TaggerRepair | None = None,
     ) -> None:
+        """``repair``: what corrects the tagger's runs in :meth:`detect` (:meth:`tag` gives
+        them as the model made them)."""
         self.model = model
+        self.repair = repair
         self.batch_size = batch_size
         # Also take token runs whose entity probability reaches this (the strict preset).
         self.threshold = threshold
@@ -78,6 +83,8 @@ class NerDetector:
         tag_runs = self.tag([[token.text for token in tokens] for _, tokens in units])
         found: list[list[Span]] = [[] for _ in texts]
         for (index, tokens), runs in zip(units, tag_runs, strict=True):
+            if self.repair is not None:
+                runs = self.repair.repair(texts[index], tokens, runs)
             for first, last, label, score in runs:
                 if label in self.labels:
                     found[index].append(
