@@ -75,6 +75,7 @@ class Lexicon:
     kinship: frozenset[str]
     not_names: frozenset[str]  # case-sensitive
     not_entities: frozenset[str]  # case-sensitive
+    vehicle_makes: frozenset[str]
     not_name_parts: frozenset[str]
     header_words: frozenset[str]
     surname_endings: tuple[str, ...]
@@ -104,6 +105,7 @@ _TABLES: dict[str, str] = {
     "kinship": "names",
     "not_names": "names",
     "not_entities": "names",
+    "vehicle_makes": "names",
     "not_name_parts": "names",
     "header_words": "names",
     "surname_endings": "names",

@@ -64,4 +64,45 @@ def union(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
+def drop_covered_by_rules(text: str, spans: Iterable[Span]) -> list[Span]:
+    """``spans`` without the tagger's and lists' spans whose every letter and digit lies
+    inside spans of the rules or the deny list.
+
+    "Storgatan 5, 123 45 Umeå" tagged LOC whole is two ADDRESS rule matches and a comma:
+    the rule spans hide all of it already, and keep their labels instead of being fused
+    into one LOC span.
+    """
+    spans = list(spans)
+    strong = covered_ranges((span.start, span.end) for span in spans if span.rank <= Rank.RULE)
+    if not strong:
+        return spans
+    return [span for span in spans if span.rank <= Rank.RULE or not _inside(text, span, strong)]
+
+
+def covered_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The union of ``(start, end)`` ranges, sorted and disjoint; touching ranges merge."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _inside(text: str, span: Span, ranges: list[tuple[int, int]]) -> bool:
+    position = span.start
+    for start, end in ranges:
+        if end <= position:
+            continue
+        if start >= span.end:
+            break
+        if any(character.isalnum() for character in text[position:start]):
+            return False
+        position = max(position, end)
+        if position >= span.end:
+            return True
+    return not any(character.isalnum() for character in text[position : span.end])
+
+
 STRATEGIES: dict[str, Strategy] = {"union": union, "longest": longest_wins}

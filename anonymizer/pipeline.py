@@ -20,7 +20,7 @@ from anonymizer.detectors import Detector
 from anonymizer.detectors.lists import drop_allowed
 from anonymizer.errors import OPTION, DetectionError, InputError, RecordError, UsageError
 from anonymizer.io import Reader, Writer
-from anonymizer.merge import STRATEGIES, Strategy
+from anonymizer.merge import STRATEGIES, Strategy, drop_covered_by_rules
 from anonymizer.operators.registry import check_operators
 from anonymizer.propagate import Mentions, find_mentions, learn, trim_genitives
 from anonymizer.replace import Numbering, Replacer
@@ -264,7 +264,7 @@ class Anonymizer:
                 raise DetectionError("a detector returned offsets outside its text")
         per_text = [_moved(spans, copy, to_copy=False) for spans, copy in zip(per_text, copies, strict=True)]
         return [
-            self.strategy(drop_allowed(text, spans, self.config.allow))
+            self.strategy(drop_covered_by_rules(text, drop_allowed(text, spans, self.config.allow)))
             for text, spans in zip(texts, per_text, strict=True)
         ]
 

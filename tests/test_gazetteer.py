@@ -35,6 +35,7 @@ def found(detector: GazetteerDetector, text: str) -> list[tuple[str, str]]:
         ("Ärendet skickas till Försäkringskassan.", [("Försäkringskassan", "ORG")]),
         ("Hon flyttade till Göteborg.", [("Göteborg", "LOC")]),
         ("Hon hittades vid Kalmar C i går.", [("Kalmar C", "LOC")]),  # a central station
+        ("Han jobbar i Gimo bruk sedan 2019.", [("Gimo bruk", "LOC")]),  # a mill town
         ("Med vänliga hälsningar\nKarin Öberg\nLeg. sjuksköterska", [("Karin Öberg", "PER")]),
         ("Tack för hjälpen!\nMvh Lisa", [("Lisa", "PER")]),
         ("Han nämnde en Hampus och en Tove.", [("Hampus", "PER"), ("Tove", "PER")]),  # alone
@@ -164,6 +165,7 @@ def test_a_c_after_anything_but_a_place_stays(detector: GazetteerDetector, text:
     [
         ("Till Eva Nilsson\nAngående ansökan", "Eva Nilsson", "Till Eva Nilsson"),  # "Till" is a rare name
         ("Mentor Sonny Johansson ringde.", "Sonny Johansson", "Mentor Sonny Johansson"),
+        ("Mentor: Ebba Ros", "Ebba Ros", "Mentor"),  # a field, not a chat speaker
         ("Thi Lan Nguyen            Minh Tran", "Minh Tran", "Thi Lan Nguyen            Minh"),  # columns
     ],
 )

@@ -258,3 +258,25 @@ def test_a_second_signal_while_unwinding_is_ignored() -> None:
             caught.append(first.signum)
             os.kill(os.getpid(), signal.SIGTERM)  # during cleanup: must not raise again
     assert caught == [signal.SIGTERM]
+
+
+def test_a_signal_while_the_temporary_file_is_made_cannot_leave_it_unlisted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stop signal that comes just after mkstemp created the file (before it was
+    registered) waits until it is registered, so the exit path's cleanup finds it."""
+    import tempfile
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_signal(**kwargs: object) -> tuple[int, str]:
+        made = real_mkstemp(**kwargs)  # type: ignore[call-overload]
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives now, in the worst place
+        return made  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
+    target = tmp_path / "out.txt"
+    with pytest.raises(Interrupted), raise_on_signals(), atomic_output(target, stdout=io.BytesIO()):
+        pass
+    remove_temporary_files()  # what the exit path (cli.common.exit_codes) does
+    assert list(tmp_path.iterdir()) == [] and temporary_files() == []

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from anonymizer.merge import STRATEGIES, longest_wins, strength, union
+from anonymizer.merge import STRATEGIES, drop_covered_by_rules, longest_wins, strength, union
 from anonymizer.span import Rank, Span
 
 PER = Span(0, 9, "PER", 0.9, "ner", rank=Rank.MODEL)  # "Anna Lind"
@@ -155,3 +155,40 @@ def test_the_rank_decides_not_the_detector_name(detector: str) -> None:
 def test_a_fused_span_keeps_the_rank_of_its_strongest_part() -> None:
     [fused] = union([Span(0, 4, "PER", 1.0, "rule:deny", rank=Rank.DENY), PER])
     assert (fused.start, fused.end, fused.detector, fused.rank) == (0, 9, "rule:deny", Rank.DENY)
+
+
+ADDRESS_TEXT = "Storgatan 5, 123 45 Umeå"
+
+
+def _address_spans() -> tuple[Span, Span, Span]:
+    street = Span(0, 11, "ADDRESS", 0.9, "rule:street", rank=Rank.RULE)
+    town = Span(13, 24, "ADDRESS", 0.9, "rule:postal", rank=Rank.RULE)
+    tagged = Span(0, 24, "LOC", 0.8, "ner", rank=Rank.MODEL)
+    return street, town, tagged
+
+
+def test_a_tagger_span_the_rules_hide_whole_is_dropped() -> None:
+    street, town, tagged = _address_spans()
+    kept = drop_covered_by_rules(ADDRESS_TEXT, [tagged, street, town])
+    assert sorted(kept) == [street, town]
+    assert union(kept) == [street, town]  # two ADDRESS spans, not one LOC
+
+
+@pytest.mark.parametrize(
+    ("text", "tagged"),
+    [
+        (
+            "Storgatan 5, 123 45 Umeå, Anna",
+            Span(0, 30, "LOC", 0.8, "ner", rank=Rank.MODEL),
+        ),  # "Anna" is not hidden
+        ("Storgatan 5, 123 45 Umeå", Span(0, 24, "LOC", 0.8, "rule:other", rank=Rank.RULE)),
+    ],
+)
+def test_a_span_with_visible_letters_or_of_a_rule_stays(text: str, tagged: Span) -> None:
+    street, town, _ = _address_spans()
+    assert tagged in drop_covered_by_rules(text, [tagged, street, town])
+
+
+def test_without_rule_spans_nothing_changes() -> None:
+    spans = [PER, LOC_PART]
+    assert drop_covered_by_rules("Anna Lind och Göteborg i maj", spans) == spans

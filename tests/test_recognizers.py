@@ -200,6 +200,9 @@ POSITIVES: list[tuple[str, list[Found]]] = [
         "Lånet är hos Handelsbanken, försäkringen hos If Skadeförsäkring.",
         [("Handelsbanken", "ORG", None), ("If Skadeförsäkring", "ORG", None)],
     ),
+    ("Sent: Tuesday, 5 March 2024 14:22", [("Tuesday, 5 March 2024 14:22", "TME", None)]),
+    ("On March 5, 2024 at 9:15 AM Anna wrote:", [("March 5, 2024 at 9:15 AM", "TME", None)]),
+    ("Date: Fri, 3 May 2024 08:01:22 +0100", [("Fri, 3 May 2024 08:01:22", "TME", None)]),
 ]
 
 
@@ -242,6 +245,7 @@ NEAR_MISSES = [
     "Summa 123 45 kronor.",
     "Europaväg 4, Tågplan 2014 och Smedjebacken 31.",
     "Resolution 398 27 March antogs.",
+    "May I ask about the 2024 report?",
     "Han ringde 3 gånger, 0,5 procent.",
     "Pengarna kom in på kontot 2024-01-15; saldot på kontot är 1 250 000 kronor.",
     "Fakturan (fakturanr 7730012245) är betald.",
@@ -315,7 +319,7 @@ def test_longest_match_of_a_rule_wins_and_value_group_is_the_span() -> None:
 def test_detector_protocol() -> None:
     detector: Detector = DETECTOR
     assert detector.name == "patterns"
-    labels = {"PNR", "ORGNR", "PHONE", "EMAIL", "URL", "IP", "BANK", "ADDRESS", "REG", "ORG", "LOC"}
+    labels = {"PNR", "ORGNR", "PHONE", "EMAIL", "URL", "IP", "BANK", "ADDRESS", "REG", "ORG", "LOC", "TME"}
     assert detector.labels == labels
     texts = [f"Pnr {PNR}", "", "Inget här."]
     assert detector.detect(texts) == [DETECTOR.find(text) for text in texts]
@@ -361,6 +365,7 @@ EXAMPLES = {
     "af_in_context": "Hon är inskriven hos AF sedan länge.",
     "loc_care_area": "Jonas Lind, enhetschef hemtjänst Kvarnholmen.",
     "phone_glued": "Ring tel0701234567 i dag.",
+    "tme_english_date": "Sent: Tuesday, 5 March 2024 14:22",
 }
 
 

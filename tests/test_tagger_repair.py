@@ -73,7 +73,9 @@ def test_a_person_run_loses_the_words_before_the_name(text: str, surface: str, e
     [
         ("Sten Ek kom hem.", "Sten Ek"),  # Sten is a name many carry, also an ordinary word
         ("Björn Anders Svensson ringde.", "Björn Anders Svensson"),
+        ("Enligt A. I. Rabin är det så.", "A. I. Rabin"),  # initials
         ("Dag Berg har semester.", "Dag Berg"),
+        ("Vi ringde Mercedes Lindberg.", "Mercedes Lindberg"),  # a make that is also a first name
         ("Grannen Zorbax kom över.", "Grannen Zorbax"),  # no listed name follows: nothing is cut
     ],
 )
@@ -107,6 +109,8 @@ def test_labels_follow_the_lists(text: str, surface: str, label: str, expected: 
         ("Insatsen ges enligt SoL och planeras i en SIP.", "SoL", "ORG"),
         ("Larmet kom 14:02 UTC.", "UTC", "ORG"),
         ("Logga in med BankID.", "BankID", "ORG"),
+        ("Bilen, en vit Toyota Yaris, stod kvar.", "Toyota Yaris", "PER"),
+        ("Fordonet: Škoda Fabia", "Škoda Fabia", "PER"),
     ],
 )
 def test_a_listed_term_is_no_entity(text: str, surface: str, label: str) -> None:
@@ -234,3 +238,14 @@ def test_the_shipped_pipeline_applies_the_repairs() -> None:
     assert redaction.text.startswith("Hej ") and "Brottsplats:" in redaction.text
     for hidden in ("Kerstin", "Amanda", "Storgatan 5", "Umeå"):
         assert hidden not in redaction.text
+
+
+def test_runs_joined_by_a_slash_are_one() -> None:
+    text = "Inlagd på Sahlgrenska Universitetssjukhuset/Östra i går, Anna / Bo"
+    tokens = tokenize(text)
+    hospital = _run(tokens, "Sahlgrenska Universitetssjukhuset", "ORG", text)
+    part = _run(tokens, "Östra", "LOC", text)
+    anna, bo = _run(tokens, "Anna", "PER", text), _run(tokens, "Bo", "PER", text)
+    repaired = REPAIR.repair(text, tokens, [hospital, part, anna, bo])
+    assert repaired[0] == (hospital[0], part[1], "ORG", 0.8)
+    assert repaired[1:] == [anna, bo]  # a slash between spaces joins nothing

@@ -81,8 +81,9 @@ def _adjacent(text: str, left: _Word, right: _Word) -> bool:
     return bool(gap) and not gap.strip(" \t") and not column_gap(text, left.end, right.start)
 
 
-# A place's central station: "Kalmar C", "Stockholm C".
-_STATION = re.compile(r"[^\S\n]C(?![\w-])")
+# What a place's name may end in: its central station ("Kalmar C") or its mill
+# ("Gimo bruk", a locality named after its ironworks).
+_PLACE_TAIL = re.compile(r"[^\S\n](?:C(?![\w-])|bruk(?![\w-]))")
 
 
 class GazetteerDetector:
@@ -128,8 +129,8 @@ class GazetteerDetector:
                 found = self._known.get(" ".join(surface.split()))
                 if found is not None:
                     label, kind = found
-                    if label == "LOC" and (station := _STATION.match(text, end)):
-                        end = station.end()  # "Kalmar C": the central station
+                    if label == "LOC" and (tail := _PLACE_TAIL.match(text, end)):
+                        end = tail.end()  # "Kalmar C", "Gimo bruk"
                     yield Span(start, end, label, self.score * 0.9, f"gazetteer:{kind}", rank=self.rank)
                     index += count
                     break
@@ -257,6 +258,8 @@ class GazetteerDetector:
                     initials or self._is_first_name(name.capitalize())
                 ):
                     continue
+                if kind == "chat" and self.lists.rare_word_name(name):
+                    continue  # "Mentor: Ebba Ros" is a field, not a speaker
                 start, end = match.span(1)
                 yield Span(start, end, "PER", self.score * 0.85, f"gazetteer:{kind}", rank=self.rank)
 

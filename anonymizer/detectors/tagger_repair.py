@@ -3,6 +3,8 @@
 The tagger learned from news. In documents it makes mistakes of a few kinds that the
 lists can tell apart, and each repair below is one of them:
 
+* **slashes**: runs of names joined by a slash without spaces are one run
+  (``Sahlgrenska Universitetssjukhuset/Östra``);
 * **column gaps**: a run that crosses a tab, or two spaces or more, is cut there
   (``Thi Lan Nguyen      Minh Tran``), and symbols at a run's ends are left out
   (``Pekka 🙂``);
@@ -13,7 +15,8 @@ lists can tell apart, and each repair below is one of them:
   of listed first names and surnames, no acronym among them, is a person (``Amanda``
   tagged ORG);
 * **terms**: a run that is a listed abbreviation or service naming no one is dropped
-  (``SoL``, ``UTC``, ``BankID``: ``not_entities`` in ``rules/lexicon/sv.toml``);
+  (``SoL``, ``UTC``, ``BankID``: ``not_entities`` in ``rules/lexicon/sv.toml``), and so
+  is a vehicle make with a model (``Toyota Yaris``; ``vehicle_makes``);
 * **ordinary words** (``drop_ordinary``): a run of one ordinary word that starts a line,
   a sentence or a column is dropped (``Brottsplats``, ``Mamma``).
 
@@ -27,35 +30,47 @@ without uncovering names. They read only the record's own text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from anonymizer.common_words import WordCase, load_word_cases
-from anonymizer.gazetteers import RARE_NAME_BEARERS, NameLists, load_name_lists
+from anonymizer.gazetteers import NameLists, load_name_lists
 from anonymizer.lexicon import Lexicon, load_lexicon
 from anonymizer.model import Run
 from anonymizer.text import Token, column_gap, starts_sentence
 
 _NAME_LABELS = frozenset({"PER", "LOC", "ORG"})
+# A lone first name tagged as a place or an organisation is made a person only if this
+# many people carry it ("Amra", 463, is; "Chelsea", 217, and "Denver", 61, stay).
+LONE_NAME_BEARERS = 300
 
 
-@dataclass(frozen=True)
 class TaggerRepair:
     """Applies the repairs to one sentence's runs; see the module docstring."""
 
-    words: Mapping[str, WordCase]
-    lists: NameLists
-    lexicon: Lexicon
-    drop_ordinary: bool = True
-    ordinary_share: float = 0.5
-    min_count: int = 3
-    _first_names: frozenset[str] = field(init=False, repr=False)
-    _surnames: frozenset[str] = field(init=False, repr=False)
-    _places: frozenset[str] = field(init=False, repr=False)
-    _agencies: frozenset[str] = field(init=False, repr=False)
-    _lead_words: frozenset[str] = field(init=False, repr=False)
-    _org_words: frozenset[str] = field(init=False, repr=False)
-    _bearers: Mapping[str, int] = field(init=False, repr=False)
+    def __init__(
+        self,
+        *,
+        words: Mapping[str, WordCase],
+        lists: NameLists,
+        lexicon: Lexicon,
+        drop_ordinary: bool = True,
+        ordinary_share: float = 0.5,
+        min_count: int = 3,
+    ) -> None:
+        self.words = words
+        self.lists = lists
+        self.lexicon = lexicon
+        self.drop_ordinary = drop_ordinary
+        self.ordinary_share = ordinary_share
+        self.min_count = min_count
+        self._first_names = frozenset(name.casefold() for name in lists.first_names)
+        self._surnames = frozenset(name.casefold() for name in lists.all_surnames)
+        self._places = frozenset(name.casefold() for name in lists.all_places)
+        self._agencies = frozenset(name.casefold() for name in lists.agencies) | lists.any_case_agencies
+        self._lead_words = lexicon.greetings | lexicon.kinship | lexicon.titles
+        self._org_words = lexicon.organisation_words | lexicon.unit_words
+        self._bearers = {name.casefold(): count for name, count in lists.bearers.items()}
 
     @classmethod
     def load(cls, *, drop_ordinary: bool = True) -> TaggerRepair:
@@ -67,26 +82,10 @@ class TaggerRepair:
             drop_ordinary=drop_ordinary,
         )
 
-    def __post_init__(self) -> None:
-        lists, lexicon = self.lists, self.lexicon
-        folded = {
-            "_first_names": lists.first_names,
-            "_surnames": lists.all_surnames,
-            "_places": lists.all_places,
-            "_agencies": lists.agencies,
-        }
-        for name, words in folded.items():
-            object.__setattr__(self, name, frozenset(word.casefold() for word in words))
-        object.__setattr__(self, "_agencies", self._agencies | lists.any_case_agencies)
-        object.__setattr__(self, "_lead_words", lexicon.greetings | lexicon.kinship | lexicon.titles)
-        object.__setattr__(self, "_org_words", lexicon.organisation_words | lexicon.unit_words)
-        bearers = {name.casefold(): count for name, count in lists.bearers.items()}
-        object.__setattr__(self, "_bearers", bearers)
-
     def repair(self, text: str, tokens: Sequence[Token], runs: Sequence[Run]) -> list[Run]:
         """The repaired runs of one sentence (``tokens``, offsets into ``text``), in order."""
         repaired: list[Run] = []
-        for run in runs:
+        for run in _join_at_slashes(tokens, runs):
             if run[2] not in _NAME_LABELS:
                 repaired.append(run)
                 continue
@@ -125,15 +124,10 @@ class TaggerRepair:
         if self.lists.rare_word_name(word) and word.casefold() not in self._surnames:
             return False
         folded = word.casefold()
-        base = folded[:-1] if folded.endswith("s") and len(folded) > 3 else folded
-        return (
-            self._name_form(word) is not None
-            or folded in self._places
-            or base in self._places
-            or folded in self._agencies
-        )
+        return self._name_form(word) is not None or self._place(folded) or folded in self._agencies
 
     def _place(self, folded: str) -> bool:
+        """Whether a case-folded word, or its genitive base, is a listed place."""
         return folded in self._places or (folded.endswith("s") and folded[:-1] in self._places)
 
     def _ordinary(self, word: str) -> bool:
@@ -149,6 +143,8 @@ class TaggerRepair:
         if not _is_word(word):
             return True
         word = word.rstrip(".")  # "Hr." "Dr."
+        if len(word) == 1 and word.isupper():
+            return False  # an initial: "A. I. Rabin"
         return not self._known(word) and (word.casefold() in self._lead_words or self._ordinary(word))
 
     # ------------------------------------------------------------------ the repairs
@@ -182,7 +178,7 @@ class TaggerRepair:
             and (lead := self._name_form(words[0])) is not None
             and all(word[:1].isupper() and self._name_form(word) for word in words)
             and not self._place(folded[0])
-            and (len(words) > 1 or self._bearers.get(lead.split("-")[0], 0) >= RARE_NAME_BEARERS)
+            and (len(words) > 1 or self._bearers.get(lead.split("-")[0], 0) >= LONE_NAME_BEARERS)
         ):
             new_label = "PER"  # a lone name must be one many carry: "Chelsea", "Denver" stay
         else:
@@ -195,6 +191,8 @@ class TaggerRepair:
         words = _words(tokens, run)
         if " ".join(words) in self.lexicon.not_entities:
             return True
+        if len(words) >= 2 and words[0].casefold() in self.lexicon.vehicle_makes:
+            return self._name_form(words[1]) is None  # "Toyota Yaris", not "Mercedes Lindberg"
         if not self.drop_ordinary or first != last:
             return False
         word = tokens[first].text
@@ -207,12 +205,32 @@ class TaggerRepair:
         )
 
 
+def _join_at_slashes(tokens: Sequence[Token], runs: Sequence[Run]) -> list[Run]:
+    """Runs of names joined by a slash without spaces are one run, with the first one's label
+    ("Sahlgrenska Universitetssjukhuset/Östra": one hospital, not an ORG, a "/" and a LOC)."""
+    joined: list[Run] = []
+    for run in runs:
+        if joined and _slash_between(tokens, joined[-1], run):
+            first, _, label, score = joined[-1]
+            joined[-1] = (first, run[1], label, max(score, run[3]))
+        else:
+            joined.append(run)
+    return joined
+
+
+def _slash_between(tokens: Sequence[Token], left: Run, right: Run) -> bool:
+    if left[2] not in _NAME_LABELS or right[2] not in _NAME_LABELS or right[0] != left[1] + 2:
+        return False
+    slash = tokens[left[1] + 1]
+    return slash.text == "/" and slash.start == tokens[left[1]].end and slash.end == tokens[right[0]].start
+
+
 def _is_word(token: str) -> bool:
     return any(character.isalpha() for character in token)
 
 
 def _acronym(word: str) -> bool:
-    """ "SIF", "IVAs": capitals, perhaps with a genitive s."""
+    """Capitals, perhaps with a genitive s ("SIF", "IVAs")."""
     core = word[:-1] if word.endswith("s") else word
     return 1 < len(core) <= 5 and core.isupper()
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TextIO
 
 from anonymizer.errors import InputError
 from anonymizer.evaluation.gold import GoldDocument
+from anonymizer.merge import covered_ranges as merged_ranges
 from anonymizer.span import Redaction
 
 EntitySpan = tuple[int, int, str]  # first token, last token (inclusive), label
@@ -162,13 +163,7 @@ class LeakedSpan:
 
 def covered_ranges(spans: Iterable[CharSpan]) -> list[tuple[int, int]]:
     """The union of the character ranges of ``spans``; touching ranges merge."""
-    merged: list[tuple[int, int]] = []
-    for start, end, _ in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return merged_ranges((start, end) for start, end, _ in spans)
 
 
 def leaks(gold: Iterable[CharSpan], predicted: Iterable[CharSpan]) -> list[CharSpan]:

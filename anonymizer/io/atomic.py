@@ -240,17 +240,30 @@ def _open_in_place(target: Path) -> Iterator[BinaryIO]:
             raw.close()
 
 
+def _new_temporary(target: Path) -> tuple[int, Path]:
+    """A new temporary file beside ``target``, registered before a stop signal can come
+    between its creation and its registration (the signals wait until both are done)."""
+    block = getattr(signal, "pthread_sigmask", None)
+    previous = block(signal.SIG_BLOCK, STOP_SIGNALS) if block is not None else None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        tmp = Path(name)
+        _register(tmp)
+        return fd, tmp
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot create the output file: {exc.strerror or exc}") from None
+    finally:
+        if block is not None and previous is not None:
+            block(signal.SIG_SETMASK, previous)
+
+
 @contextlib.contextmanager
 def _replace_at_end(target: Path, *, mode: int | None) -> Iterator[BinaryIO]:
     directory = target.parent
+    fd, tmp = _new_temporary(target)
+    out: BinaryIO | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise UsageError(f"{target}: cannot create the output file: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    _register(tmp)
-    out = os.fdopen(fd, "wb")
-    try:
+        out = os.fdopen(fd, "wb")
         yield out
         _flush(out, str(target), sync=True)
         out.close()
@@ -261,7 +274,10 @@ def _replace_at_end(target: Path, *, mode: int | None) -> Iterator[BinaryIO]:
             raise UsageError(f"{target}: cannot write the output file: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(OSError):  # e.g. the disk is full: the data is dropped anyway
-            out.close()
+            if out is None:
+                os.close(fd)
+            else:
+                out.close()
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         raise
