@@ -271,7 +271,7 @@ def test_a_signal_while_the_temporary_file_is_made_cannot_leave_it_unlisted(
 
     def mkstemp_then_signal(**kwargs: object) -> tuple[int, str]:
         made = real_mkstemp(**kwargs)  # type: ignore[call-overload]
-        os.kill(os.getpid(), signal.SIGTERM)  # arrives now, in the worst place
+        signal.raise_signal(signal.SIGTERM)  # its handler runs now, in the worst place
         return made  # type: ignore[no-any-return]
 
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)

@@ -125,6 +125,9 @@ def test_a_listed_term_is_no_entity(text: str, surface: str, label: str) -> None
         ("Mamma ringde i går.", "Mamma", "PER"),
         ("Mentor: Anna Berg", "Mentor", "PER"),  # a rare name that is a title, not a body
         ("Antal     Belopp", "Belopp", "PER"),  # after a column gap
+        ("Vi ringde polisen direkt.", "polisen", "ORG"),  # in lower case, anywhere
+        ("§ 1 Mötets öppnande", "Mötets", "ORG"),  # after numbers and marks only
+        ("2024-02-21 13:02 Mejl från kunden", "Mejl", "ORG"),
     ],
 )
 def test_a_lone_ordinary_word_at_a_start_is_dropped(text: str, surface: str, label: str) -> None:
@@ -138,6 +141,7 @@ def test_a_lone_ordinary_word_at_a_start_is_dropped(text: str, surface: str, lab
         ("Polisen har gripit en man.", "Polisen", "ORG"),  # a body the corpora tag ORG
         ("Barnet går på förskolan Kastanjen.", "Kastanjen", "ORG"),  # capitalised mid-sentence
         ("Rut ringde i morse.", "Rut", "PER"),  # a listed first name
+        ("om nåt händer ring jonas", "jonas", "PER"),  # a name in lower case is no ordinary word
         ("Sandvik meddelade nyheten.", "Sandvik", "ORG"),  # a listed place and surname
     ],
 )

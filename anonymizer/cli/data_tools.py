@@ -36,19 +36,34 @@ data_root_option = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Also draw names, places and agencies from these lists (e.g. ../shared/data/gazetteers).",
 )
-def synthesize(count: int, seed: int, out: Path, gazetteers: Path | None) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["jsonl", "bio"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: gold documents in the span format; bio: token<TAB>TAG training sentences "
+    "(PER, LOC, ORG; the genre data of a training recipe's `silver` list).",
+)
+def synthesize(count: int, seed: int, out: Path, gazetteers: Path | None, output_format: str) -> None:
     """Write COUNT labelled synthetic documents (journal notes, letters, chats ...) in the span format."""
     from anonymizer.evaluation.gold import write_jsonl
     from anonymizer.evaluation.shared_lists import Gazetteers
     from anonymizer.evaluation.synthetic import generate
     from anonymizer.io import atomic_text_output
+    from anonymizer.training.genre import write_genre_sentences
 
     with exit_codes():
         lists = Gazetteers.load(gazetteers) if gazetteers is not None else None
+        documents = generate(count, seed=seed, gazetteers=lists)
+        summary: dict[str, object] = {"output": str(out), "documents": count, "seed": seed}
         with atomic_text_output(out) as handle:
-            written = write_jsonl(handle, generate(count, seed=seed, gazetteers=lists))
-        stderr.print(f"synthesize: {written} documents -> {out}")
-        click.echo(json.dumps({"output": str(out), "documents": written, "seed": seed}))
+            if output_format == "bio":
+                summary.update(sorted(write_genre_sentences(documents, handle).items()))
+            else:
+                summary["documents"] = write_jsonl(handle, documents)
+        stderr.print(f"synthesize: {summary['documents']} documents -> {out}")
+        click.echo(json.dumps(summary))
 
 
 @click.command("build-gazetteers")

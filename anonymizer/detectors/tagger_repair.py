@@ -17,8 +17,10 @@ lists can tell apart, and each repair below is one of them:
 * **terms**: a run that is a listed abbreviation or service naming no one is dropped
   (``SoL``, ``UTC``, ``BankID``: ``not_entities`` in ``rules/lexicon/sv.toml``), and so
   is a vehicle make with a model (``Toyota Yaris``; ``vehicle_makes``);
-* **ordinary words** (``drop_ordinary``): a run of one ordinary word that starts a line,
-  a sentence or a column is dropped (``Brottsplats``, ``Mamma``).
+* **ordinary words** (``drop_ordinary``): a run of one ordinary word that starts a line
+  (after numbers and marks only: ``§ 1 Mötets``), a sentence or a column, or is written
+  in lower case, is dropped (``Brottsplats``,
+  ``Mamma``, ``ring polisen``).
 
 A word is *ordinary* when the raw text writes it in lower case at least
 ``ordinary_share`` of the time (``rules/lexicon/word-case.tsv.gz``). No repair drops or
@@ -186,7 +188,8 @@ class TaggerRepair:
         return (first, last, new_label, score)
 
     def _no_entity(self, text: str, tokens: Sequence[Token], run: Run) -> bool:
-        """A listed term, or (``drop_ordinary``) one ordinary word at a line, sentence or column start."""
+        """A listed term or a vehicle, or (``drop_ordinary``) one ordinary word that no list
+        knows, written in lower case or at a line, sentence or column start."""
         first, last, label, _ = run
         words = _words(tokens, run)
         if " ".join(words) in self.lexicon.not_entities:
@@ -198,10 +201,16 @@ class TaggerRepair:
         word = tokens[first].text
         if not _is_word(word) or self._known(word) or not self._ordinary(word):
             return False
+        if word.islower():
+            return True  # "ring polisen": written as the ordinary word it is
         if label == "ORG" and word.casefold() in self.lexicon.titles:
             return False  # "Polisen", "Elevhälsan": bodies the corpora tag ORG
-        return starts_sentence(text, tokens[first].start) or (
-            first > 0 and column_gap(text, tokens[first - 1].end, tokens[first].start)
+        start = tokens[first].start
+        line = text[text.rfind("\n", 0, start) + 1 : start]
+        return (
+            starts_sentence(text, start)
+            or not any(character.isalpha() for character in line)  # "§ 1 Mötets", "13:02 Mejl"
+            or (first > 0 and column_gap(text, tokens[first - 1].end, start))
         )
 
 

@@ -67,6 +67,30 @@ def _forget(path: Path) -> None:
         _temporary.pop(path, None)
 
 
+class _Held:
+    """Stop signals that came while the main thread held them (:func:`_signals_held`)."""
+
+    depth = 0
+    pending: int | None = None
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """In the main thread, a signal of :func:`raise_on_signals` that comes during the block
+    raises :class:`Interrupted` only when the block is done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _Held.depth += 1
+    try:
+        yield
+    finally:
+        _Held.depth -= 1
+        signum, _Held.pending = (_Held.pending, None) if _Held.depth == 0 else (None, _Held.pending)
+        if signum is not None:
+            raise Interrupted(signum)
+
+
 @contextlib.contextmanager
 def raise_on_signals(signals: Iterable[int] = STOP_SIGNALS) -> Iterator[None]:
     """While the block runs, each of ``signals`` raises :class:`Interrupted` in the main thread.
@@ -84,6 +108,9 @@ def raise_on_signals(signals: Iterable[int] = STOP_SIGNALS) -> Iterator[None]:
         nonlocal raised
         if not raised:
             raised = True
+            if _Held.depth:
+                _Held.pending = signum  # raised when the held block is done
+                return
             raise Interrupted(signum)
 
     previous = {signum: signal.signal(signum, handler) for signum in signals}
@@ -242,19 +269,15 @@ def _open_in_place(target: Path) -> Iterator[BinaryIO]:
 
 def _new_temporary(target: Path) -> tuple[int, Path]:
     """A new temporary file beside ``target``, registered before a stop signal can come
-    between its creation and its registration (the signals wait until both are done)."""
-    block = getattr(signal, "pthread_sigmask", None)
-    previous = block(signal.SIG_BLOCK, STOP_SIGNALS) if block is not None else None
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    between its creation and its registration (the signal waits until both are done)."""
+    with _signals_held():
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except OSError as exc:
+            raise UsageError(f"{target}: cannot create the output file: {exc.strerror or exc}") from None
         tmp = Path(name)
         _register(tmp)
-        return fd, tmp
-    except OSError as exc:
-        raise UsageError(f"{target}: cannot create the output file: {exc.strerror or exc}") from None
-    finally:
-        if block is not None and previous is not None:
-            block(signal.SIG_SETMASK, previous)
+    return fd, tmp
 
 
 @contextlib.contextmanager
