@@ -32,6 +32,24 @@ class UsageError(AnonymizerError):
     """The caller asked for something that cannot work (exit code 2)."""
 
 
+# What `pip install .` leaves out: training, quantizing, exporting and Flair model files need them.
+TRAINING_PACKAGES = ("torch", "flair", "gensim")
+
+
+def missing_training_package(error: BaseException) -> UsageError | None:
+    """The error to raise for ``error`` if it says a package of the ``train`` extra is missing."""
+    if not isinstance(error, ModuleNotFoundError):
+        return None
+    package = (error.name or "").partition(".")[0]
+    if package not in TRAINING_PACKAGES:
+        return None
+    return UsageError(
+        f"this needs {package}, which a plain install leaves out (it is for training, quantizing and "
+        "exporting models and for Flair model files): install the training extra, "
+        "pip install 'anonymizer[train]' (in a checkout: pip install '.[train]')"
+    )
+
+
 class ConfigError(UsageError):
     """A rules/config TOML file is invalid; the message names the file and key."""
 

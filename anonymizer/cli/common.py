@@ -12,7 +12,13 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.markup import escape
 
-from anonymizer.errors import AnonymizerError, Interrupted, OutputClosedError, UsageError
+from anonymizer.errors import (
+    AnonymizerError,
+    Interrupted,
+    OutputClosedError,
+    UsageError,
+    missing_training_package,
+)
 from anonymizer.io.atomic import remove_temporary_files
 
 EXIT_FAILURE = 1
@@ -77,6 +83,12 @@ def exit_codes() -> Iterator[None]:
         sys.exit(EXIT_SIGNAL_BASE + signal.SIGPIPE)
     except UsageError as error:
         _say(f"[bold red]error:[/] {escape(message(error))}")
+        sys.exit(EXIT_USAGE)
+    except ModuleNotFoundError as error:
+        missing = missing_training_package(error)
+        if missing is None:
+            raise
+        _say(f"[bold red]error:[/] {escape(message(missing))}")
         sys.exit(EXIT_USAGE)
     except AnonymizerError as error:
         _say(f"[bold red]failed:[/] {escape(message(error))}")

@@ -134,13 +134,14 @@ def pretrain_lm(
     threads: int | None,
 ) -> None:
     """Pretrain a character language model on the raw text (resumes from its checkpoint)."""
-    import torch
-
-    from anonymizer.model.training import train_language_model
-    from anonymizer.training.language_model import prepare_corpus
     from anonymizer.training.train import TrainSettings, ensure_char_dictionary
 
     with exit_codes():
+        import torch
+
+        from anonymizer.model.training import train_language_model
+        from anonymizer.training.language_model import prepare_corpus
+
         settings = TrainSettings.load(settings_path, data_root=data_root)
         ensure_char_dictionary(settings, chars)
         work = out or Path(f"~/.cache/anonymizer/lm-{direction}").expanduser()
@@ -198,10 +199,11 @@ def quantize(model: Path, output: Path, keep_lm_fp32: bool) -> None:
 def export_runtime(model: Path, output: Path) -> None:
     """Write a Flair MODEL (fp32 or int8) as a runtime file (arrays, no pickle) for `anonymize`."""
     from anonymizer.model import file_sha256
-    from anonymizer.model.export import ExportError, export_file, save_runtime
     from anonymizer.model.runtime import TaggerRuntime
 
     with exit_codes():
+        from anonymizer.model.export import ExportError, export_file, save_runtime  # needs torch
+
         try:
             payload = export_file(model)
         except ExportError as error:

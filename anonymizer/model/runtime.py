@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from anonymizer.errors import OPTION, AnonymizerError
+from anonymizer.errors import OPTION, AnonymizerError, UsageError, missing_training_package
 from anonymizer.model.arrays import ArrayFileError, is_array_file, read_arrays
 from anonymizer.model.integrity import file_sha256
 
@@ -587,6 +587,8 @@ def _load_runtime(path: Path, mtime_ns: int) -> LoadedRuntime:
     except ExportError:
         raise
     except Exception as error:
+        if (missing := missing_training_package(error)) is not None:
+            raise UsageError(f"{path}: {missing}") from error
         raise AnonymizerError(
             f"{path}: cannot read the model ({type(error).__name__}); reinstall the package or pass "
             f"another model file with {OPTION}",
