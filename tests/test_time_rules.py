@@ -184,6 +184,8 @@ POSITIVES = [
     ("Vi ses på tisdag 12 mars.", ["tisdag 12 mars"]),
     ("Vi åker i maj i år.", ["maj i år"]),
     ("Idag Kalle, i morgon Lisa.", ["Idag", "i morgon"]),
+    ("jobbar helg då, ses tors iaf", ["tors"]),
+    ("Öppet mån\u2013fre och lör-sön, stängt sön- och helgdagar.", ["mån\u2013fre", "lör-sön", "sön"]),
 ]
 
 
@@ -199,6 +201,10 @@ NEGATIVES = [
     "Det väger halv 3 kg.",
     "Tre fjärdedelar, 3/4 av alla, och 1/3 av resten.",
     "Han stod i ons-kön.",
+    "Vi hjälper till i mån av tid.",
+    "Tor ringde inte alls.",
+    "ökad fre\u00adkvens av hembränning",
+    "en regi\u00adons utveckling",
     "Maj Andersson kom hem sent.",
     "Jag träffade Maj Svensson på stationen.",
     "Marsvinet heter Pelle.",

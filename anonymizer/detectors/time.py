@@ -70,6 +70,8 @@ _WEEKDAY_ABBREVIATION = (
 # A capitalised month, weekday or name day before another capitalised word is a name
 # ("Maj Andersson", "Valborg Svensson") unless that word is itself a calendar word.
 _CALENDAR_WORDS = frozenset((*_MONTH_NAMES, *_WEEKDAY_NAMES))
+_WEEKDAY_SHORT = _alt(_CALENDAR.weekday_abbreviations)
+_WEEKDAY_ANY_SHORT = _alt((*_CALENDAR.weekday_abbreviations, *_CALENDAR.extra_weekday_abbreviations))
 _NAME_LIKE = _CALENDAR_WORDS | {"valborg", "lucia"}
 
 # A number followed by a unit is an amount or a measure, not a year or a week number.
@@ -259,6 +261,15 @@ _RULES: tuple[_Rule, ...] = (
     _rule(rf"{_B}den{_WS}{_DAY_NUMBER}:[ae]{_E}"),
     # måndag, tisdagen, lördagskvällen, måndagarna
     _rule(rf"{_B}{_WEEKDAY}"),
+    # "ses tors", "mån-fre", "lör-sön": a weekday's short form in lower case, alone or in a
+    # range ("mån" and "tor" alone are also ordinary words and a name)
+    # (not the head of a compound, "ons-kön", nor a word broken by a soft hyphen, "fre\u00adkvens")
+    _rule(
+        rf"{_B}(?<!\u00ad){_cs(_WEEKDAY_SHORT)}(?:{_DASH}{_cs(_WEEKDAY_ANY_SHORT)})?{_E}(?![-\u2013\u00ad]\w)"
+    ),
+    _rule(
+        rf"{_B}(?<!\u00ad){_cs(_WEEKDAY_ANY_SHORT)}{_DASH}{_cs(_WEEKDAY_ANY_SHORT)}{_E}(?![-\u2013\u00ad]\w)"
+    ),
     # fredag kväll, söndag eftermiddag
     _rule(rf"{_B}{_WEEKDAY_STEM}(?:en)?{_WS}{_DAYPART_SUFFIX}{_E}"),
     # fredagen den 13
