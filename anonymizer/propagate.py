@@ -77,8 +77,9 @@ def learn(text: str, spans: Iterable[Span], mentions: Mentions) -> list[tuple[st
                 if mentions.add(part, "PER", span.score, full_form=surface):
                     new_parts.append((part, surface))
         elif span.label == "ORG":
-            unit, *place = _WORD.findall(surface) or [""]
-            if unit.casefold() in UNIT_WORDS and place and all(word[0].isupper() for word in place):
+            words = _WORD.findall(surface)
+            place = words[1:]
+            if place and words[0].casefold() in UNIT_WORDS and all(word[0].isupper() for word in place):
                 mentions.add(" ".join(place), "LOC", span.score)
     return new_parts
 

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anonymizer.config import load_config
-from anonymizer.detectors.tagger_repair import RepairedTagger, TaggerRepair
+from anonymizer.detectors.tagger_repair import TaggerRepair
+from anonymizer.evaluation.evaluate import RepairedTagger
 from anonymizer.gazetteers import load_name_lists
 from anonymizer.model import Run
 from anonymizer.propagate import Mentions, learn

@@ -337,14 +337,14 @@ def _evaluate_tokens(
     repaired: bool,
 ) -> dict[str, Any]:
     from anonymizer.detectors.ner import NerDetector, load_tagger
-    from anonymizer.detectors.tagger_repair import RepairedTagger, TaggerRepair
-    from anonymizer.evaluation.evaluate import evaluate_tokens, read_conll
+    from anonymizer.detectors.tagger_repair import TaggerRepair
+    from anonymizer.evaluation.evaluate import RepairedTagger, Tagger, evaluate_tokens, read_conll
     from anonymizer.pipeline import default_runtime_path
 
     sentences = list(read_conll(corpus))
     # The runtime, as `anonymize` runs it (a Flair file is exported in memory).
     model = load_tagger(model_path or default_runtime_path())
-    tagger: Any = NerDetector(model, batch_size=batch_size)
+    tagger: Tagger = NerDetector(model, batch_size=batch_size)
     if repaired:
         tagger = RepairedTagger(tagger, TaggerRepair.load())
     evaluation = evaluate_tokens(sentences, tagger, io=io_scheme, labels=labels)

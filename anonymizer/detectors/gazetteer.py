@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from anonymizer.gazetteers import NameLists, load_name_lists
 from anonymizer.lexicon import load_lexicon
 from anonymizer.span import Rank, Span
-from anonymizer.text import column_gap, starts_sentence
+from anonymizer.text import starts_sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _LEXICON = load_lexicon()  # rules/lexicon/sv.toml, [names]
@@ -76,9 +76,9 @@ def _capitalised(word: str) -> bool:
 
 
 def _adjacent(text: str, left: _Word, right: _Word) -> bool:
-    """Only a space or so between two words (no punctuation, no line break, no column gap)."""
-    gap = text[left.end : right.start]
-    return bool(gap) and not gap.strip(" \t") and not column_gap(text, left.end, right.start)
+    """One space between two words: no punctuation, no line break, and no column gap (a tab,
+    or two spaces or more: :func:`anonymizer.text.column_gap`)."""
+    return text[left.end : right.start] == " "
 
 
 # What a place's name may end in: its central station ("Kalmar C") or its mill

@@ -32,8 +32,6 @@ without uncovering names. They read only the record's own text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
 
 from anonymizer.common_words import WordCase, load_word_cases
 from anonymizer.gazetteers import NameLists, load_name_lists
@@ -259,28 +257,3 @@ def _without_symbols(tokens: Sequence[Token], run: Run) -> Run | None:
 
 def _words(tokens: Sequence[Token], run: Run) -> list[str]:
     return [tokens[index].text for index in range(run[0], run[1] + 1) if _is_word(tokens[index].text)]
-
-
-class _TokenTagger(Protocol):
-    def tag(self, token_lists: Sequence[Sequence[str]]) -> list[list[Run]]: ...
-
-
-@dataclass(frozen=True)
-class RepairedTagger:
-    """A tagger of pre-tokenized sentences whose runs get the repairs, as ``anonymize``
-    applies them (for token corpora: the tokens joined by single spaces, so there are no
-    column gaps)."""
-
-    tagger: _TokenTagger
-    repair: TaggerRepair
-
-    def tag(self, token_lists: Sequence[Sequence[str]]) -> list[list[Run]]:
-        repaired = []
-        for words, runs in zip(token_lists, self.tagger.tag(token_lists), strict=True):
-            text = " ".join(words)
-            tokens, start = [], 0
-            for word in words:
-                tokens.append(Token(start, start + len(word), word))
-                start += len(word) + 1
-            repaired.append(self.repair.repair(text, tokens, runs))
-        return repaired

@@ -63,15 +63,14 @@ _TIME = _CALENDAR.time  # [time]
 _MONTH_NAMES = _CALENDAR.months
 _MONTH_ABBREVIATIONS = (*_CALENDAR.month_abbreviations, *_CALENDAR.extra_month_abbreviations)
 _WEEKDAY_NAMES = _CALENDAR.weekdays
-_WEEKDAY_ABBREVIATION = (
-    _alt((*_CALENDAR.weekday_abbreviations, *_CALENDAR.extra_weekday_abbreviations)) + r"\.?"
-)
+# Short forms: those that are only weekdays ("tors"), and all, also "mån" and "tor".
+_WEEKDAY_SHORT = _alt(_CALENDAR.weekday_abbreviations)
+_WEEKDAY_ANY_SHORT = _alt((*_CALENDAR.weekday_abbreviations, *_CALENDAR.extra_weekday_abbreviations))
+_WEEKDAY_ABBREVIATION = _WEEKDAY_ANY_SHORT + r"\.?"
 
 # A capitalised month, weekday or name day before another capitalised word is a name
 # ("Maj Andersson", "Valborg Svensson") unless that word is itself a calendar word.
 _CALENDAR_WORDS = frozenset((*_MONTH_NAMES, *_WEEKDAY_NAMES))
-_WEEKDAY_SHORT = _alt(_CALENDAR.weekday_abbreviations)
-_WEEKDAY_ANY_SHORT = _alt((*_CALENDAR.weekday_abbreviations, *_CALENDAR.extra_weekday_abbreviations))
 _NAME_LIKE = _CALENDAR_WORDS | {"valborg", "lucia"}
 
 # A number followed by a unit is an amount or a measure, not a year or a week number.
@@ -265,10 +264,8 @@ _RULES: tuple[_Rule, ...] = (
     # range ("mån" and "tor" alone are also ordinary words and a name)
     # (not the head of a compound, "ons-kön", nor a word broken by a soft hyphen, "fre\u00adkvens")
     _rule(
-        rf"{_B}(?<!\u00ad){_cs(_WEEKDAY_SHORT)}(?:{_DASH}{_cs(_WEEKDAY_ANY_SHORT)})?{_E}(?![-\u2013\u00ad]\w)"
-    ),
-    _rule(
-        rf"{_B}(?<!\u00ad){_cs(_WEEKDAY_ANY_SHORT)}{_DASH}{_cs(_WEEKDAY_ANY_SHORT)}{_E}(?![-\u2013\u00ad]\w)"
+        rf"{_B}(?<!\u00ad)(?:{_cs(_WEEKDAY_ANY_SHORT)}{_DASH}{_cs(_WEEKDAY_ANY_SHORT)}|{_cs(_WEEKDAY_SHORT)})"
+        rf"{_E}(?![-\u2013\u00ad]\w)"
     ),
     # fredag kväll, söndag eftermiddag
     _rule(rf"{_B}{_WEEKDAY_STEM}(?:en)?{_WS}{_DAYPART_SUFFIX}{_E}"),

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from anonymizer.detectors.tagger_repair import TaggerRepair
 from anonymizer.errors import InputError
 from anonymizer.evaluation.gold import GoldDocument
 from anonymizer.merge import covered_ranges as merged_ranges
 from anonymizer.span import Redaction
+from anonymizer.text import Token
 
 EntitySpan = tuple[int, int, str]  # first token, last token (inclusive), label
 
@@ -251,6 +253,25 @@ class Tagger(Protocol):
     """Tags pre-tokenized sentences: (first token, last token, label, score) runs per sentence."""
 
     def tag(self, token_lists: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str, float]]]: ...
+
+
+@dataclass(frozen=True)
+class RepairedTagger:
+    """``tagger`` with the tagger repairs, as ``anonymize`` applies them (the tokens joined
+    by single spaces: a token corpus has no column gaps)."""
+
+    tagger: Tagger
+    repair: TaggerRepair
+
+    def tag(self, token_lists: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str, float]]]:
+        repaired = []
+        for words, runs in zip(token_lists, self.tagger.tag(token_lists), strict=True):
+            tokens, start = [], 0
+            for word in words:
+                tokens.append(Token(start, start + len(word), word))
+                start += len(word) + 1
+            repaired.append(self.repair.repair(" ".join(words), tokens, runs))
+        return repaired
 
 
 class Redactor(Protocol):

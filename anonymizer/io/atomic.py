@@ -86,8 +86,8 @@ def _signals_held() -> Iterator[None]:
         yield
     finally:
         _Held.depth -= 1
-        signum, _Held.pending = (_Held.pending, None) if _Held.depth == 0 else (None, _Held.pending)
-        if signum is not None:
+        if _Held.depth == 0 and _Held.pending is not None:
+            signum, _Held.pending = _Held.pending, None
             raise Interrupted(signum)
 
 
