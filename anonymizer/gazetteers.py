@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from anonymizer.config import shipped_file
@@ -35,6 +35,15 @@ class NameLists:
     all_places: frozenset[str]
     agencies: tuple[str, ...]  # longest first
     any_case_agencies: frozenset[str] = frozenset()  # case-folded one-word agencies taken in any case
+
+    @cached_property
+    def folded_first_names(self) -> frozenset[str]:
+        return frozenset(name.casefold() for name in self.first_names)
+
+    @cached_property
+    def folded_surnames(self) -> frozenset[str]:
+        """Every listed surname, case-folded (also those that are common words)."""
+        return frozenset(name.casefold() for name in self.all_surnames)
 
     def rare_word_name(self, word: str) -> bool:
         """Whether ``word`` (in any case) is an ordinary word that few people carry as a first name."""

@@ -64,8 +64,8 @@ class TaggerRepair:
         self.drop_ordinary = drop_ordinary
         self.ordinary_share = ordinary_share
         self.min_count = min_count
-        self._first_names = frozenset(name.casefold() for name in lists.first_names)
-        self._surnames = frozenset(name.casefold() for name in lists.all_surnames)
+        self._first_names = lists.folded_first_names
+        self._surnames = lists.folded_surnames
         self._places = frozenset(name.casefold() for name in lists.all_places)
         self._agencies = frozenset(name.casefold() for name in lists.agencies) | lists.any_case_agencies
         self._lead_words = lexicon.greetings | lexicon.kinship | lexicon.titles

@@ -71,8 +71,8 @@ class UnknownWordDetector:
         self._place_endings = lexicon.place_endings
         self._places = frozenset(lists.places)
         self._agencies = frozenset(lists.agencies)
-        self._first_names = frozenset(name.casefold() for name in lists.first_names)
-        self._surnames = frozenset(name.casefold() for name in lists.all_surnames)
+        self._first_names = lists.folded_first_names
+        self._surnames = lists.folded_surnames
 
     @classmethod
     def load(cls, *, score: float = 0.5) -> UnknownWordDetector:
