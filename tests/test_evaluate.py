@@ -14,7 +14,6 @@ from anonymizer.evaluation.evaluate import (
     DOCUMENTS_PER_BATCH,
     LeakedSpan,
     TaggedSentence,
-    covered_ranges,
     document_predictions,
     evaluate_documents,
     evaluate_tokens,
@@ -27,6 +26,7 @@ from anonymizer.evaluation.evaluate import (
     to_bio,
 )
 from anonymizer.evaluation.gold import GoldDocument, parse_markup, write_jsonl
+from anonymizer.evaluation.leaks import covered_ranges
 from anonymizer.span import Rank, Redaction, Replacement, Span
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -134,7 +134,7 @@ def test_score_documents_per_label_micro_and_false_positives() -> None:
         [(0, 9, "PER"), (20, 31, "PHONE"), (40, 44, "TME")],  # PNR replaced as PHONE, TME cut short
         [(0, 4, "PER"), (30, 35, "ORG")],  # EMAIL missed, ORG where gold has nothing
     ]
-    result, leaked = score_documents(["a", "b"], gold, predicted)
+    result, leaked = score_documents(["a", "b"], ["x" * 44 + "9" + "x" * 5, "x" * 40], gold, predicted)
     assert result["PER"] == {
         "precision": 1.0,
         "recall": 1.0,
@@ -143,6 +143,10 @@ def test_score_documents_per_label_micro_and_false_positives() -> None:
         "false_positives": 0,
         "leaked": 0,
         "leak_rate": 0.0,
+        "leaked_chars": 0,
+        "leak_rate_chars": 0.0,
+        "replaced": 2,
+        "overlap_precision": 1.0,
     }
     assert result["PNR"]["recall"] == 0.0 and result["PNR"]["leak_rate"] == 0.0  # covered, wrong label
     assert result["TME"]["recall"] == 0.0 and result["TME"]["leak_rate"] == 1.0
@@ -152,12 +156,14 @@ def test_score_documents_per_label_micro_and_false_positives() -> None:
     micro = result["micro"]
     assert (micro["support"], micro["leaked"], micro["false_positives"]) == (5, 2, 3)
     assert micro["leak_rate"] == 0.4 and micro["recall"] == 0.4 and micro["precision"] == 0.4
+    assert micro["leak_rate_chars"] == 0.4 and micro["overlap_precision"] == 0.8
+    assert result["identifiers"]["support"] == 2 and result["identifiers"]["leaked"] == 1
     assert leaked == [LeakedSpan("a", 40, 45, "TME"), LeakedSpan("b", 10, 20, "EMAIL")]
 
 
 def test_score_documents_chosen_labels() -> None:
     result, leaked = score_documents(
-        ["a"], [[(0, 3, "PER"), (5, 8, "LOC")]], [[(9, 12, "ORG")]], labels=["LOC"]
+        ["a"], ["x" * 20], [[(0, 3, "PER"), (5, 8, "LOC")]], [[(9, 12, "ORG")]], labels=["LOC"]
     )
     assert set(result) == {"LOC", "micro"}
     assert result["micro"]["support"] == 1 and result["micro"]["false_positives"] == 0
@@ -339,6 +345,7 @@ def test_evaluate_documents_is_the_same_in_any_batch_size() -> None:
     second = evaluate_documents(documents, one_by_one, labels=["PER", "TME"], batch_size=1)
     assert default.batches == [DOCUMENTS_PER_BATCH, 6] and one_by_one.batches == [1] * len(documents)
     assert first == second
-    assert set(first.scores) == {"PER", "TME", "micro"} and first.scores["TME"]["leak_rate"] == 1.0
+    assert set(first.scores) == {"PER", "TME", "micro"} and first.scores["TME"]["leak_rate_chars"] == 1.0
+    assert first.scores["TME"]["leak_rate"] == 0.0  # "i [TME]": only "i " shows
     with pytest.raises(ValueError, match="batch_size"):
         evaluate_documents(documents, default, batch_size=0)

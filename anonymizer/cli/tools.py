@@ -285,8 +285,12 @@ def evaluate(
 
     Prints one JSON object with entity-level precision, recall and F1 (exact span
     match) per label and micro-averaged. Gold documents are run through the whole
-    pipeline (each document one text) and also get the leak rate per label: the
-    share of gold spans not completely covered by replacements of any label.
+    pipeline (each document one text) and also get, per label, for the identifiers
+    together and for all spans (micro): leak_rate, the share of gold spans that leak
+    (nothing of the span replaced, or a visible part holding a capital letter or a
+    digit, or, for a name written in lower case, a word of two letters or more);
+    leak_rate_chars, the older character rule (not every character replaced); and
+    overlap_precision, the share of replaced spans that overlap some gold span.
     """
     from anonymizer.evaluation.gold import is_gold_path
 

@@ -7,7 +7,6 @@ corpus and score it; the rest are the pure parts they are made of.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,12 @@ from typing import Any, Protocol, TextIO
 from anonymizer.detectors.tagger_repair import TaggerRepair
 from anonymizer.errors import InputError
 from anonymizer.evaluation.gold import GoldDocument
-from anonymizer.merge import covered_ranges as merged_ranges
+from anonymizer.evaluation.leaks import (
+    IDENTIFIER_LABELS,
+    char_leaks,
+    overlapping,
+    visible_leaks,
+)
 from anonymizer.span import Redaction
 from anonymizer.text import Token
 
@@ -155,7 +159,7 @@ CharSpan = tuple[int, int, str]  # start, end (exclusive), label
 
 @dataclass(frozen=True, slots=True)
 class LeakedSpan:
-    """A gold span that no replacement (of any label) covers completely."""
+    """A gold span that leaks under the leak rule (:mod:`anonymizer.evaluation.leaks`)."""
 
     document: str
     start: int
@@ -163,26 +167,14 @@ class LeakedSpan:
     label: str
 
 
-def covered_ranges(spans: Iterable[CharSpan]) -> list[tuple[int, int]]:
-    """The union of the character ranges of ``spans``; touching ranges merge."""
-    return merged_ranges((start, end) for start, end, _ in spans)
-
-
 def leaks(gold: Iterable[CharSpan], predicted: Iterable[CharSpan]) -> list[CharSpan]:
-    """Gold spans not completely inside the union of the predicted ranges, left to right."""
-    ranges = covered_ranges(predicted)
-    starts = [start for start, _ in ranges]
-    leaked = []
-    for span in sorted(gold):
-        start, end, _ = span
-        index = bisect_right(starts, start) - 1
-        if index < 0 or ranges[index][1] < end:
-            leaked.append(span)
-    return leaked
+    """Gold spans not completely inside the union of the predicted ranges (the character rule)."""
+    return char_leaks(gold, predicted)
 
 
 def score_documents(
     ids: Sequence[str],
+    texts: Sequence[str],
     gold: Sequence[Iterable[CharSpan]],
     predicted: Sequence[Iterable[CharSpan]],
     *,
@@ -191,9 +183,12 @@ def score_documents(
     """Scores of predicted against gold character spans, one entry of each per document.
 
     Per label: precision, recall and F1 over exact (start, end, label) matches, the
-    support, false positives, and the leak rate: the share of gold spans of the label
-    not completely covered by the union of all predicted ranges, whatever their label.
-    ``micro`` sums the chosen labels. Returns the scores and the leaked spans.
+    support, false positives, ``leak_rate`` (the share of gold spans of the label that
+    leak under the leak rule, whatever the labels of the replacements),
+    ``leak_rate_chars`` (the character rule: not every character replaced) and
+    ``overlap_precision`` (the share of the label's replaced spans that overlap some
+    gold span). ``identifiers`` sums the identifier labels, ``micro`` all chosen labels.
+    Returns the scores and the spans leaked under the leak rule.
     """
     gold_sets = [set(spans) for spans in gold]
     predicted_sets = [set(spans) for spans in predicted]
@@ -201,23 +196,47 @@ def score_documents(
     chosen = counts.labels(labels)
     leaked = [
         LeakedSpan(document, start, end, label)
-        for document, gold_spans, predicted_spans in zip(ids, gold_sets, predicted_sets, strict=True)
-        for start, end, label in leaks(gold_spans, predicted_spans)
+        for document, text, gold_spans, predicted_spans in zip(
+            ids, texts, gold_sets, predicted_sets, strict=True
+        )
+        for start, end, label in visible_leaks(text, gold_spans, predicted_spans)
         if label in chosen
     ]
     lost = Counter(span.label for span in leaked)
+    lost_chars = Counter(
+        label
+        for gold_spans, predicted_spans in zip(gold_sets, predicted_sets, strict=True)
+        for _, _, label in char_leaks(gold_spans, predicted_spans)
+    )
+    replaced = Counter(span[2] for spans in predicted_sets for span in spans)
+    hitting = Counter(
+        span[2]
+        for gold_spans, predicted_spans in zip(gold_sets, predicted_sets, strict=True)
+        for span in overlapping(gold_spans, predicted_spans)
+    )
 
     def metrics(labels: Sequence[str]) -> dict[str, float | int]:
         support = sum(counts.tp[label] + counts.fn[label] for label in labels)
         leaked_here = sum(lost[label] for label in labels)
+        chars_here = sum(lost_chars[label] for label in labels)
+        replaced_here = sum(replaced[label] for label in labels)
         return {
             **counts.metrics(labels),
             "false_positives": sum(counts.fp[label] for label in labels),
             "leaked": leaked_here,
             "leak_rate": round(leaked_here / support, 4) if support else 0.0,
+            "leaked_chars": chars_here,
+            "leak_rate_chars": round(chars_here / support, 4) if support else 0.0,
+            "replaced": replaced_here,
+            "overlap_precision": (
+                round(sum(hitting[label] for label in labels) / replaced_here, 4) if replaced_here else 0.0
+            ),
         }
 
     result: dict[str, Any] = {label: metrics([label]) for label in chosen}
+    identifiers = [label for label in chosen if label in IDENTIFIER_LABELS]
+    if identifiers:
+        result["identifiers"] = metrics(identifiers)
     result["micro"] = metrics(chosen)
     return result, leaked
 
@@ -355,7 +374,7 @@ def evaluate_documents(
     batch_size: int = DOCUMENTS_PER_BATCH,
 ) -> DocumentEvaluation:
     """Redact every document (each one text) and score the removed spans against the gold
-    spans: exact matches, false positives and the leak rate per label."""
+    spans: exact matches, false positives, overlap precision and the leak rates per label."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     gold_documents = tuple(documents)
@@ -369,6 +388,7 @@ def evaluate_documents(
         )
     result, leaked = score_documents(
         [document.id for document in gold_documents],
+        [document.text for document in gold_documents],
         [[(s.start, s.end, s.label) for s in document.spans] for document in gold_documents],
         predicted,
         labels=labels,
