@@ -78,6 +78,7 @@ class AuditLog:
             "score": round(span.score, 4),
             **({"valid": span.valid} if span.valid is not None else {}),
             "replacement": item.replacement,
+            **({"reversible": True} if item.reversible else {}),
             "digest": span_digest(self.key, original[span.start : span.end]),
         }
         if self.include_text:

@@ -61,10 +61,11 @@ class Replacer:
             surface = text[span.start : span.end]
             number, canonical = numbering.resolve(span.label, surface)
             target = Target(surface=surface, label=span.label, number=number, canonical=canonical)
-            replacement = self._operator(span.label).replace(target)
+            operator = self._operator(span.label)
+            replacement = operator.replace(target)
             pieces.append(text[cursor : span.start])
             pieces.append(replacement)
-            replacements.append(Replacement(span, replacement))
+            replacements.append(Replacement(span, replacement, reversible=operator.reversible))
             cursor = span.end
         pieces.append(text[cursor:])
         return Redaction(original_length=len(text), text="".join(pieces), replacements=tuple(replacements))

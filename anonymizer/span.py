@@ -51,10 +51,14 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Replacement:
-    """A span and the string that took its place in the redacted text."""
+    """A span and the string that took its place in the redacted text.
+
+    ``reversible``: the holder of the key can restore the text (the ``encrypt`` operator).
+    """
 
     span: Span
     replacement: str
+    reversible: bool = False
 
 
 #: The label of a record that could not be checked and was masked whole (``error`` below).

@@ -104,7 +104,7 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
 @click.option(
     "--key-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Secret key of the pseudonym, surrogate and hash operators (default: $ANONYMIZE_KEY, "
+    help="Secret key of the pseudonym, surrogate, hash and encrypt operators (default: $ANONYMIZE_KEY, "
     "else random per run).",
 )
 @click.option(

@@ -13,6 +13,7 @@ import click
 from anonymizer import __version__
 from anonymizer.cli.common import exit_codes, split_labels, stderr
 from anonymizer.cli.data_tools import DATA_COMMANDS
+from anonymizer.cli.decrypt import decrypt_command
 from anonymizer.cli.review import audit_group, demo_command, review_command
 from anonymizer.errors import UsageError
 
@@ -406,6 +407,7 @@ for command in DATA_COMMANDS:
     tools.add_command(command)
 # Reviewing a run (anonymizer/cli/review.py).
 tools.add_command(audit_group)
+tools.add_command(decrypt_command)
 tools.add_command(review_command)
 tools.add_command(demo_command)
 

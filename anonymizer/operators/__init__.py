@@ -54,11 +54,13 @@ class Operator(ABC):
     ``needs_key``: the constructor takes the secret key (``key=``) and the output
     depends on it (without a given key the run warns that it used a random one).
     ``params``: the keys of its ``[operators.LABEL]`` table besides ``operator``.
+    ``reversible``: the holder of the key can restore the text (the audit log says so).
     """
 
     __slots__ = ()
     name: ClassVar[str]
     needs_key: ClassVar[bool] = False
+    reversible: ClassVar[bool] = False
     params: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
