@@ -269,6 +269,8 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
 
     entities = raw.get("redact", {}).get("entities", [])
     _check_labels(entities, "redact.entities", fail)
+    if not entities:  # fail closed: an empty list would write every record as it was
+        raise fail("redact.entities", "is empty, so nothing would be redacted; list the labels to replace")
     operators: dict[str, OperatorSpec] = {}
     for label, spec in raw.get("operators", {}).items():
         key = f"operators.{label}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -85,11 +85,13 @@ class Anonymizer:
         self.strategy = strategy or STRATEGIES[config.merge_strategy]
         self.model_sha256 = model_sha256
         self.known_labels = frozenset().union(*(d.labels for d in self.detectors))
+        if not config.entities:  # fail closed: nothing would be redacted
+            raise UsageError("no entity types to replace: give at least one label, e.g. PER")
         unknown = config.entities - self.known_labels
         if unknown:
+            known = self.known_labels | config.model_labels  # the tagger's too, if not loaded
             raise UsageError(
-                f"unknown entity type(s): {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(sorted(self.known_labels))}"
+                f"unknown entity type(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
             )
         self._replacer = Replacer(config, key=self.key)
         self.cache: TextCache[Span] = TextCache(cache_size)
@@ -271,14 +273,25 @@ class Anonymizer:
     def redact(self, texts: Sequence[str]) -> list[Redaction]:
         return self.redact_many(texts, [Document() for _ in texts])
 
-    def redact_many(self, texts: Sequence[str], documents: Sequence[Document]) -> list[Redaction]:
+    def redact_many(
+        self, texts: Sequence[str], documents: Sequence[Document], *, whole: Sequence[str | None] = ()
+    ) -> list[Redaction]:
         """Redact ``texts``; ``documents[i]`` is the document text ``i`` belongs to.
 
+        ``whole[i]``, when given and not ``None``, is a label: text ``i`` is then one
+        entity of that label, replaced whole without detection (a column of names or
+        identifiers), and its document learns it as any detected entity.
         A text whose detection fails raises :class:`RecordError` (its ``index`` says which),
         or, with ``on_error="mask"``, comes back as :data:`ERROR_MASK` with the reason in
         :attr:`Redaction.error`; it teaches its document nothing.
         """
-        detected = self._detect_each(texts)
+        labels = list(whole) or [None] * len(texts)
+        todo = [index for index, label in enumerate(labels) if label is None]
+        found = iter(self._detect_each([texts[index] for index in todo]))
+        detected = [
+            next(found) if label is None else [whole_span(text, label)] if text else []
+            for text, label in zip(texts, labels, strict=True)
+        ]
         failed = {index: found for index, found in enumerate(detected) if isinstance(found, RecordError)}
         if failed and self.on_error == "stop":
             first = min(failed)
@@ -320,6 +333,11 @@ class Anonymizer:
         """``spans`` plus the other mentions of known names, genitive ``s`` left outside."""
         found = drop_allowed(text, find_mentions(text, spans, mentions), self.config.allow)
         return trim_genitives(text, self.strategy([*spans, *found]), mentions)
+
+
+def whole_span(text: str, label: str) -> Span:
+    """All of ``text`` as one entity of ``label`` (``whole`` of :meth:`Anonymizer.redact_many`)."""
+    return Span(0, len(text), label, 1.0, "column", rank=Rank.DENY)
 
 
 def masked(text: str, reason: str) -> Redaction:
@@ -386,15 +404,18 @@ def run_job(
     *,
     audit: AuditLog | None = None,
     one_document: bool = False,
+    whole_columns: Mapping[str, str] | None = None,
     on_rows: Callable[[int], None] | None = None,
     on_progress: Callable[[JobStats], None] | None = None,
 ) -> JobStats:
     """Stream every chunk of ``reader`` through ``anonymizer`` into ``writer``.
 
     ``one_document``: the whole input is one document (text files); otherwise
-    each row is one. Null and empty cells pass through untouched. ``on_progress``
-    gets the running totals after each chunk.
+    each row is one. ``whole_columns``: field -> label of the fields replaced whole,
+    without detection (they must be among the reader's fields). Null and empty cells
+    pass through untouched. ``on_progress`` gets the running totals after each chunk.
     """
+    whole_columns = whole_columns or {}
     import time
 
     started = time.monotonic()
@@ -416,7 +437,11 @@ def run_job(
                         whole_file if one_document else rows_of_chunk.setdefault(offset, Document())
                     )
         try:
-            redactions = anonymizer.redact_many([cell[2] for cell in cells], documents)
+            redactions = anonymizer.redact_many(
+                [cell[2] for cell in cells],
+                documents,
+                whole=[whole_columns.get(name) if name is not None else None for _, name, _ in cells],
+            )
         except RecordError as error:
             if error.index is None:
                 raise

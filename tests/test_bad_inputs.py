@@ -165,6 +165,15 @@ CASES = [
     Case("latin1-given", "in.csv", text(CSV.replace("hej", "hä"), encoding="latin-1"), OK, "", (*COLUMN, "--encoding", "latin-1"), expect=lambda o, m: o.decode("latin-1").index("hä")),
     Case("cp1252-given", "in.txt", text("MARK \u2013 pnr 811218-9876\n", encoding="cp1252"), OK, "", ("--encoding", "cp1252"), expect=lambda o, m: o.decode("cp1252").index("\u2013")),
     Case("utf16-as-utf8", "in.csv", text(CSV, encoding="utf-16"), USAGE, "line 1: cannot decode the bytes as utf-8", COLUMN),
+    # UTF-16 and UTF-32 without a byte order mark decode without an error as UTF-8 or a one-byte code page
+    *[
+        Case(f"{wide}-no-bom-as-{given}", "in.csv", text(CSV, encoding=wide), USAGE, f"line 1: the bytes hold a NUL between the characters, as UTF-16 or UTF-32 text without a byte order mark does, not {name}; pass its encoding with --encoding (here probably {wide})", (*COLUMN, "--encoding", given))
+        for wide in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+        for given, name in (("utf-8", "utf-8"), ("latin-1", "iso8859-1"), ("cp1252", "cp1252"))
+    ],
+    Case("utf16le-no-bom-text", "in.txt", text(TEXT, encoding="utf-16-le"), USAGE, "(here probably utf-16-le)", ()),
+    Case("utf16le-no-bom-jsonl", "in.jsonl", text(JSONL, encoding="utf-16-le"), USAGE, "(here probably utf-16-le)", COLUMN),
+    Case("utf16le-no-bom-given", "in.csv", text(CSV, encoding="utf-16-le"), OK, "", (*COLUMN, "--encoding", "utf-16-le"), expect=lambda o, m: o.decode("utf-16-le").index("[PNR_1]")),
     Case("utf16-given", "in.csv", text(CSV, encoding="utf-16"), OK, "", (*COLUMN, "--encoding", "utf-16"), expect=lambda o, m: o.decode("utf-16").index("[PNR_1]")),
     Case("unknown-encoding", "in.csv", text(CSV), USAGE, "unknown encoding 'klingon'", (*COLUMN, "--encoding", "klingon")),
     Case("bom-csv", "in.csv", text(CSV, bom=True), OK, "", COLUMN, expect=lambda o, m: o.startswith(codecs.BOM_UTF8 + b"id,text\r\n") or o.startswith(codecs.BOM_UTF8 + b"id,text\n")),
@@ -185,7 +194,13 @@ CASES = [
     Case("quoted-multiline", "in.csv", text(f'id,text\n1,"MARK\n{PNR}, ""citat"""\n2,ok\n'), OK, "", COLUMN, expect=redacted('"MARK\n[PNR_1], ""citat"""')),
     Case("quote-in-bare-field", "in.csv", text(f'id,text\n1,MARK 5" skärm {PNR}\n'), OK, "", COLUMN, expect=redacted("[PNR_1]")),
     Case("nul-byte", "in.csv", text(f"id,text\n1,MARK\x00{PNR}\n"), OK, "", COLUMN, expect=redacted("MARK\x00[PNR_1]")),
-    Case("missing-column", "in.csv", text(CSV), USAGE, "no column 'note'; the columns are: 'id', 'text'", ("--column", "note")),
+    Case("missing-column", "in.csv", text(CSV), USAGE, "no column 'note'; 2 columns found (names not shown", ("--column", "note")),
+    # a file without a header: its first record stands where the names should be, and no message may quote it
+    Case("headerless-csv", "in.csv", text(f"7,MARK ringde {PNR}\n8,hej\n"), USAGE, "no column 'text'; 2 columns found", COLUMN),
+    Case("header-case", "in.csv", text("id,Text\n1,MARK\n"), USAGE, "column 2 differs from 'text' only in case", COLUMN),
+    Case("headerless-tsv", "in.tsv", text(f"7\tMARK {PNR}\n"), USAGE, "no column 'text'", COLUMN),
+    Case("jsonl-marker-keys", "in.jsonl", text('{"MARK": "x", "MARK Lind": 1}\n'), USAGE, "no object has the key 'text' (misspelt --column?); 2 keys found", COLUMN),
+    Case("parquet-marker-columns", "in.parquet", lambda path, marker: pq.write_table(pa.table({marker: ["x"], f"{marker} {PNR}": ["y"]}), path), USAGE, "no column 'text'; 2 columns found", COLUMN),
     Case("duplicate-column", "in.csv", text(f"text,text\nMARK,{PNR}\n"), USAGE, "more than one column named 'text'", COLUMN),
     Case("no-column-given", "in.csv", text(CSV), USAGE, "say which column to redact with --column"),
     Case("header-only", "in.csv", text("id,text\n"), OK, "", COLUMN, expect=exactly(b"id,text\n")),
@@ -200,6 +215,15 @@ CASES = [
     Case("jsonl-object", "in.jsonl", text(JSONL + '{"text": {"n": "MARK"}}\n'), USAGE, "holds a JSON object", COLUMN),
     Case("jsonl-bool", "in.jsonl", text('{"text": true}\n'), USAGE, "holds a JSON", COLUMN),
     Case("jsonl-null", "in.jsonl", text(JSONL + '{"text": null, "x": "MARK"}\n'), OK, "", COLUMN, expect=redacted('"text": null')),
+    # a repeated key: a JSON reader takes one value, so each would have to be redacted
+    Case("jsonl-repeated-key", "in.jsonl", text('{"text": "MARK ringde", "text": "Hej hej."}\n'), USAGE, "line 1 (record 0): the object has the key 'text' more than once", COLUMN),
+    Case("jsonl-repeated-key-null", "in.jsonl", text(JSONL + f'{{"text": "MARK {PNR}", "id": 2, "text": null}}\n'), USAGE, "line 2 (record 1): the object has the key 'text' more than once", COLUMN),
+    Case("jsonl-repeated-other-key", "in.jsonl", text('{"id": 1, "id": 2, "text": "MARK 811218-9876"}\n'), OK, "", COLUMN, expect=redacted('{"id": 1, "id": 2, "text": "MARK [PNR_1]"}')),
+    # a lone surrogate (half an emoji) is valid JSON but no encoding can write it
+    Case("jsonl-lone-surrogate", "in.jsonl", text(JSONL + '{"text": "MARK \\ud83d ringde"}\n'), USAGE, "line 2 (record 1), key 'text': a value holds a lone surrogate", COLUMN),
+    Case("jsonl-lone-low-surrogate", "in.jsonl", text('{"text": "\\ude00 MARK"}\n'), USAGE, "a value holds a lone surrogate", COLUMN),
+    Case("jsonl-surrogate-pair", "in.jsonl", text('{"text": "\\ud83d\\ude00 MARK 811218-9876"}\n'), OK, "", COLUMN, expect=redacted("[PNR_1]")),
+    Case("utf7-lone-surrogate", "in.txt", raw(b"MARK +2D0- ok\n"), USAGE, "line 1: a value holds a lone surrogate", ("--encoding", "utf-7")),
     Case("jsonl-missing-key", "in.jsonl", text('{"note": "MARK"}\n'), USAGE, "no object has the key 'text'", COLUMN),
     Case("jsonl-deep", "in.jsonl", raw(b'{"text": "MARK", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"), USAGE, "nested too deeply", COLUMN),
     Case("jsonl-pretty-json", "in.jsonl", text('[\n  {"text": "MARK"}\n]\n'), USAGE, "not valid JSON", COLUMN),
@@ -256,6 +280,9 @@ CASES = [
     Case("bad-trust-value", "in.txt", text(TEXT), USAGE, "is not a SHA-256", ("--entities", "PER", "--model", "MODEL", "--trust-model", "xyz")),
     Case("unknown-entity", "in.txt", text(TEXT), USAGE, "unknown entity type(s): NOPE", ("--entities", "NOPE")),
     Case("bad-config", "in.txt", text(TEXT), USAGE, "bad.toml", ("--config", "CONFIG")),
+    Case("empty-entities-config", "in.txt", text(TEXT), USAGE, "key 'redact.entities': is empty, so nothing would be redacted", ("--config", "EMPTY_CONFIG")),
+    Case("empty-entities-option", "in.txt", text(TEXT), USAGE, "give at least one label", ("--entities", " , ")),
+    Case("tagger-entity-misspelt", "in.txt", text(TEXT), USAGE, "unknown entity type(s): PERSON; known: ADDRESS, BANK, EMAIL, IP, LOC, MISC, ORG, ORGNR, PER, PHONE", ("--entities", "PERSON")),
 ]  # fmt: skip
 
 
@@ -276,6 +303,10 @@ def arguments(case: Case, folder: Path, source: Path) -> list[str]:
             args.append(str(model))
         elif arg == "TRUST":
             args.append(digest)
+        elif arg == "EMPTY_CONFIG":
+            config = folder / "empty.toml"
+            config.write_text("[redact]\nentities = []\n", encoding="utf-8")
+            args.append(str(config))
         elif arg == "CONFIG":
             config = folder / "bad.toml"
             config.write_text('[redact]\nentities = "PNR"\n', encoding="utf-8")

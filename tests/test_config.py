@@ -94,6 +94,7 @@ def test_override_is_laid_over_defaults(tmp_path: Path) -> None:
         ("[operators.PER]\noperator = 1\n", "operators.PER.operator", "must be str"),
         ('[operators.PER]\noperator = "pseudonym"\nlength = true\n', "operators.PER.length", "4 to 64"),
         ('[operators.PER]\noperator = "placeholder"\ntemplate = 5\n', "operators.PER.template", "a string"),
+        ("[redact]\nentities = []\n", "redact.entities", "is empty, so nothing would be redacted"),
         ('[lists.allow]\nper = ["x"]\n', "lists.allow.per", "not a label"),
         ("[lists.deny]\nPER = [1]\n", "lists.deny.PER", "non-empty strings"),
         ('[lists.deny]\nPER = [" "]\n', "lists.deny.PER", "non-empty strings"),
@@ -206,3 +207,16 @@ def test_a_replaced_operator_table_is_replaced_through_the_pipeline(tmp_path: Pa
     anonymizer = Anonymizer(config=load_config(path), detectors=[TimeDetector()])
     [result] = anonymizer.redact(["Vi ses i morgon."])
     assert result.text == "Vi ses " + "*" * len("i morgon") + "."
+
+
+def test_no_entity_types_fail_closed_in_the_library() -> None:
+    """However the labels are emptied (a config built in code, ``entities=[]``), nothing is run."""
+    from anonymizer.errors import UsageError
+    from anonymizer.pipeline import Anonymizer
+    from support import FakeDetector, make_config
+
+    empty = make_config().with_entities(frozenset())
+    with pytest.raises(UsageError, match="no entity types to replace"):
+        Anonymizer(config=empty, detectors=[FakeDetector({"Anna": "PER"})])
+    with pytest.raises(UsageError, match="no entity types to replace"):
+        Anonymizer.load(entities=[])

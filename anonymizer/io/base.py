@@ -146,6 +146,30 @@ def format_names(names: list[str], *, limit: int = 50) -> str:
     return shown or "(none)"
 
 
+def _folded(name: str) -> str:
+    return "".join(name.split()).casefold()
+
+
+def missing_fields(missing: list[str], names: list[str], *, kind: str = "column") -> str:
+    """What to say of selected fields missing among ``names``: how many there are, and by
+    position (from 1) those that differ from a missing one only in case or spaces.
+
+    It never quotes ``names``: in a file without a header they are the first record's
+    values.
+    """
+    close = [
+        f"{kind} {index + 1} differs from {wanted!r} only in case or spaces"
+        for wanted in missing
+        for index, name in enumerate(names)
+        if _folded(name) == _folded(wanted)
+    ]
+    hint = f"; {'; '.join(close[:5])}" if close else ""
+    return (
+        f"{len(names)} {kind}{'s' * (len(names) != 1)} found{hint} (names not shown: without "
+        f"a header they would be data); check that the file names its {kind}s as expected"
+    )
+
+
 def check_fields(source: str, fmt: str, fields: tuple[str, ...]) -> None:
     if not fields:
         raise UsageError(

@@ -25,6 +25,7 @@ from anonymizer.io.base import (
     check_fields,
     check_replaced,
     format_names,
+    missing_fields,
 )
 from anonymizer.io.lines import LineSource, TextSink, line_ending
 
@@ -100,8 +101,7 @@ class CsvReader(ReaderBase):
         missing = [f for f in fields if f not in names]
         if missing:
             raise UsageError(
-                f"{self.display_name}: no column {format_names(missing)}; "
-                f"the columns are: {format_names(names)}"
+                f"{self.display_name}: no column {format_names(missing)}; {missing_fields(missing, names)}"
             )
         duplicated = [f for f in fields if names.count(f) > 1]
         if duplicated:

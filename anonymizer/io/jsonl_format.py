@@ -4,16 +4,18 @@ Blank lines are not records: they are kept in place and do not count in record
 indices. A line whose selected values come back unchanged is written exactly as read. In a
 changed one only the changed values are rewritten (``json.dumps(ensure_ascii=False)``),
 in place: every other byte of the line stays as it was (``1.50`` stays ``1.50``, an
-escape stays an escape). A line whose object repeats a changed key is re-serialised
-whole instead (key order kept, default separators), so that no copy of the old value
-survives. Each line keeps its own line ending. A key missing in an object reads
-as ``None`` and stays missing. A selected key that no object has at all is an error
+escape stays an escape). An object that has a selected key more than once is refused
+(a JSON reader sees only one of the values), and so is a selected value that holds a
+lone surrogate escape (``"\\ud83d"``, half an emoji), which no encoding can write.
+Each line keeps its own line ending. A key missing in an object reads as ``None`` and
+stays missing. A selected key that no object has at all is an error
 at the end of the input (probably misspelt).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -27,11 +29,32 @@ from anonymizer.io.base import (
     check_fields,
     check_replaced,
     format_names,
+    missing_fields,
 )
-from anonymizer.io.lines import LineSource, TextSink
+from anonymizer.io.lines import LineSource, TextSink, surrogate_message
 
 MAX_PENDING_BLANK = 4096
 MAX_KEYS_LISTED = 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Repeated(dict[str, object]):
+    """A JSON object that has some keys more than once (``repeated``); the last value wins."""
+
+    repeated: frozenset[str] = frozenset()
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for key, _ in pairs:
+        (twice if key in seen else seen).add(key)
+    repeated = _Repeated(obj)
+    repeated.repeated = frozenset(twice)
+    return repeated
 
 
 @dataclass(frozen=True)
@@ -106,7 +129,7 @@ class JsonlReader(ReaderBase):
     def _parse(self, content: str, record: int) -> dict[str, object]:
         where = f"{self.display_name}: line {self._lines.lines_read} (record {record})"
         try:
-            obj = json.loads(content)
+            obj = json.loads(content, object_pairs_hook=_object)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); "
@@ -116,13 +139,22 @@ class JsonlReader(ReaderBase):
             raise InputError(f"{where}: JSON nested too deeply") from None
         if not isinstance(obj, dict):
             raise InputError(f"{where}: a JSON {json_type(obj)}, but each line must hold one JSON object")
+        repeated = obj.repeated if isinstance(obj, _Repeated) else frozenset()
         for key in self.fields:
+            if key in repeated:
+                raise InputError(
+                    f"{where}: the object has the key {key!r} more than once; only one value "
+                    "per key is redacted, so keep one of them (JSON readers differ in which "
+                    "one they take)"
+                )
             value = obj.get(str(key))
             if value is not None and not isinstance(value, str):
                 raise InputError(
                     f"{where}: key {key!r} holds a JSON {json_type(value)}; "
                     "only strings (or null) can be redacted"
                 )
+            if isinstance(value, str) and _SURROGATE.search(value) is not None:
+                raise InputError(f"{where}, key {key!r}: {surrogate_message()}")
         if len(self._seen) < MAX_KEYS_LISTED:
             for key in obj:
                 if key not in self._seen:
@@ -174,8 +206,8 @@ class JsonlReader(ReaderBase):
         absent = [str(key) for key, seen in found.items() if not seen]
         if self._check_keys and first_row + records and absent:
             raise UsageError(
-                f"{self.display_name}: no object has the key {format_names(absent)} "
-                f"(misspelt {OPTION}?); keys seen: {format_names(self.available_fields)}",
+                f"{self.display_name}: no object has the key {format_names(absent)} (misspelt "
+                f"{OPTION}?); {missing_fields(absent, self.available_fields, kind='key')}",
                 option="fields",
             )
         self.close()

@@ -18,6 +18,13 @@ BLOCK_SIZE = 1 << 16
 _EOL_UNIVERSAL = re.compile(r"\r\n|\r|\n")
 _EOL_LF = re.compile(r"\r\n|\n")
 _UTF8 = ("utf-8", "utf-8-sig")
+#: Codecs that decode text of a wider encoding (UTF-16, UTF-32) without an error, as NULs
+#: between its characters. Refused in them: a NUL in every fourth character or more.
+_WIDE = ("utf-16", "utf-32")
+_NUL_SHARE = 4
+_NUL_MIN = 256
+#: Characters that no reader passes on: surrogates (half of a character outside the BMP).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def resolve_encoding(encoding: str) -> str:
@@ -80,9 +87,23 @@ class LineSource:
             option="encoding",
         )
 
+    def _line_at(self, text: str, index: int) -> int:
+        return self.lines_read + 1 + len(self._eol.findall(self._held + text[:index]))
+
+    def _wide_error(self, text: str, block: bytes) -> InputError:
+        line = self._line_at(text, text.index("\0"))
+        return InputError(
+            f"{self._name}: line {line}: the bytes hold a NUL between the characters, as "
+            f"UTF-16 or UTF-32 text without a byte order mark does, not {self.encoding}; "
+            f"pass its encoding with {OPTION} (here probably {guess_wide(block)})",
+            option="encoding",
+        )
+
     def _pieces(self) -> Iterator[tuple[str, bool]]:
         decoder = codecs.getincrementaldecoder(self.encoding)("strict")
         prefix, self._prefix = self._prefix, b""
+        wide = self.encoding.startswith(_WIDE)
+        nuls = chars = 0  # so far: a short last piece is judged with the rest
         while True:
             block = prefix + self._read(BLOCK_SIZE)
             prefix = b""
@@ -91,6 +112,17 @@ class LineSource:
                 text = decoder.decode(block, final=final)
             except UnicodeDecodeError as exc:
                 raise self._decode_error(exc) from None
+            if not wide and "\0" in text:
+                count = text.count("\0")
+                nuls, chars = nuls + count, chars + len(text)
+                if count * _NUL_SHARE >= len(text) >= _NUL_MIN or nuls * _NUL_SHARE >= chars:
+                    raise self._wide_error(text, block)
+            elif not wide:
+                chars += len(text)
+            surrogate = _SURROGATE.search(text)
+            if surrogate is not None:  # a codec that lets them through (utf-7)
+                line = self._line_at(text, surrogate.start())
+                raise InputError(f"{self._name}: line {line}: {surrogate_message()}")
             yield text, final
             if final:
                 return
@@ -125,6 +157,27 @@ class LineSource:
         if parts:
             self.lines_read += 1
             yield "".join(parts), ""
+
+
+def guess_wide(block: bytes) -> str:
+    """``utf-16-le``, ``utf-16-be``, ``utf-32-le`` or ``utf-32-be``: where the NULs of
+    ``block`` (text of mostly Latin letters) stand."""
+    head = block[:4096]
+    at = [sum(1 for i in range(k, len(head), 4) if head[i] == 0) for k in range(4)]
+    quarter = max(len(head) // 4, 1)
+    if at[1] + at[2] + at[3] >= 2.5 * quarter:
+        return "utf-32-le"
+    if at[0] + at[1] + at[2] >= 2.5 * quarter:
+        return "utf-32-be"
+    return "utf-16-le" if at[1] + at[3] >= at[0] + at[2] else "utf-16-be"
+
+
+def surrogate_message() -> str:
+    return (
+        "a value holds a lone surrogate (half of a character outside the Basic Multilingual "
+        "Plane, such as an emoji cut in two), which no encoding can write; repair or remove it "
+        "in the file"
+    )
 
 
 class TextSink:

@@ -28,6 +28,7 @@ from anonymizer.io.base import (
     check_fields,
     check_replaced,
     format_names,
+    missing_fields,
 )
 
 SPOOL_MEMORY = 64 << 20
@@ -113,8 +114,7 @@ class ParquetReader(ReaderBase):
         missing = [f for f in fields if f not in names]
         if missing:
             raise UsageError(
-                f"{self.display_name}: no column {format_names(missing)}; "
-                f"the columns are: {format_names(names)}"
+                f"{self.display_name}: no column {format_names(missing)}; {missing_fields(missing, names)}"
             )
         for name in fields:
             if names.count(name) > 1:
@@ -234,7 +234,12 @@ class ParquetOutput:
 
 
 def replaced_batch(chunk: Chunk, replaced: Fields, schema: pa.Schema) -> pa.RecordBatch:
-    """``chunk``'s record batch with the ``replaced`` columns put in (``None`` writes null)."""
+    """``chunk``'s record batch with the ``replaced`` columns put in (``None`` writes null).
+
+    A replaced column is built anew from its values even when they did not change: the
+    batch's own array may hold more than its rows (a dictionary column keeps the whole
+    row group's dictionary, a slice its whole buffers), and that would be written too.
+    """
     check_replaced(chunk, replaced)
     native = chunk.native
     if not isinstance(native, ParquetNative):
@@ -242,8 +247,6 @@ def replaced_batch(chunk: Chunk, replaced: Fields, schema: pa.Schema) -> pa.Reco
     batch = native.batch
     columns = list(batch.columns)
     for name, values in replaced.items():
-        if values == chunk.fields[name]:
-            continue
         index = schema.get_field_index(str(name))
         columns[index] = _string_array(values, schema.field(index).type)
     return pa.RecordBatch.from_arrays(columns, schema=schema)
