@@ -135,3 +135,45 @@ def test_a_long_decomposed_record_is_mapped_in_one_pass() -> None:
     assert nfc == unicodedata.normalize("NFC", text)
     assert (starts[49_999], ends[49_999]) == (0, 50_001)  # "ä" and its last mark
     assert (starts[50_000], ends[50_000]) == (50_001, 50_003)  # "Å" from "A" + ring
+
+
+@pytest.mark.parametrize(
+    ("text", "copied"),
+    [
+        ("070\u2011123 45 67", "070-123 45 67"),  # non-breaking hyphen
+        ("19710322\u22124158", "19710322-4158"),  # minus sign
+        ("\uff10\uff17\uff10-\uff11\uff12\uff13 \uff14\uff15 \uff16\uff17", "070-123 45 67"),  # fullwidth
+        ("An\u200bna Li\u00adnd", "Anna Lind"),  # zero-width space, soft hyphen
+        ("lisa\u2060.berg\uff20firma.se", "lisa.berg@firma.se"),  # word joiner, fullwidth @
+    ],
+)
+def test_the_detection_copy_evens_out_pasted_separators(text: str, copied: str) -> None:
+    copy = nfc_copy(text)
+    assert copy is not None and copy.text == copied
+    assert copy.to_original(0, len(copy.text)) == (0, len(text))
+    assert nfc_copy(text, separators=False) is None  # NFC already
+
+
+def test_an_invisible_character_goes_with_the_one_before_it() -> None:
+    copy = nfc_copy("Anna\u200b Lind")
+    assert copy is not None and copy.text == "Anna Lind"
+    assert copy.to_original(0, 4) == (0, 5) and copy.to_copy(5, 10) == (4, 9)
+    assert nfc_copy("\u200bAnna") is not None  # a leading one stays: nothing to join it to
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*ALPHABET, "\u200b", "\u00ad", "\u2011", "\uff11", "-"]), max_size=40),
+    st.data(),
+)
+def test_spans_of_the_detection_copy_map_back_inside_the_text(chars: list[str], data: st.DataObject) -> None:
+    text = "".join(chars)
+    copy = nfc_copy(text)
+    if copy is None or not copy.text:
+        return
+    start = data.draw(st.integers(0, len(copy.text) - 1))
+    end = data.draw(st.integers(start + 1, len(copy.text)))
+    back_start, back_end = copy.to_original(start, end)
+    assert 0 <= back_start < back_end <= len(text)
+    copy_start, copy_end = copy.to_copy(back_start, back_end)
+    assert copy_start <= start and end <= copy_end
