@@ -7,6 +7,9 @@ Library API::
     [result] = anonymizer.redact(["Anna Lind bor i Umeå."])
     result.text          # '[PER_1] bor i [LOC_1].'
     result.replacements  # spans with offsets into the original text
+
+    from anonymizer import redact_frame   # pandas and polars
+    out, audit, counts = redact_frame(df, columns=["text"], anonymizer=anonymizer)
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from anonymizer.span import Redaction, Replacement, Span
 __version__ = "0.2.0"  # the one place; pyproject.toml reads it, CHANGELOG.md names it
 
 if TYPE_CHECKING:
+    from anonymizer.frame import redact_frame
     from anonymizer.pipeline import Anonymizer
 
 
@@ -28,7 +32,20 @@ def __getattr__(name: str) -> object:
         from anonymizer.pipeline import Anonymizer
 
         return Anonymizer
+    if name == "redact_frame":
+        from anonymizer.frame import redact_frame
+
+        return redact_frame
     raise AttributeError(name)
 
 
-__all__ = ["Anonymizer", "Config", "Redaction", "Replacement", "Span", "__version__", "load_config"]
+__all__ = [
+    "Anonymizer",
+    "Config",
+    "Redaction",
+    "Replacement",
+    "Span",
+    "__version__",
+    "load_config",
+    "redact_frame",
+]

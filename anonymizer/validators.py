@@ -24,7 +24,12 @@ from collections.abc import Callable
 
 from stdnum import iban as stdnum_iban
 from stdnum import luhn as stdnum_luhn
+from stdnum.dk import cpr as stdnum_dk_cpr
+from stdnum.dk import cvr as stdnum_dk_cvr
+from stdnum.fi import hetu as stdnum_fi_hetu
+from stdnum.fi import ytunnus as stdnum_fi_ytunnus
 from stdnum.iso7064 import mod_97_10
+from stdnum.no import fodselsnummer as stdnum_no_fodselsnummer
 from stdnum.se import orgnr as stdnum_orgnr
 from stdnum.se import vat as stdnum_vat
 
@@ -158,6 +163,8 @@ def phone(text: str) -> bool:
     YYMMDD XXXX with a real date (the PNR rules report those).
     """
     stripped = text.strip()
+    if stripped.startswith("(+"):  # "(+46) 70 ...": the country code in parentheses
+        stripped = "+" + stripped[2:].replace(")", "", 1)
     if _UNDIVIDED_THEN_DASH.match(stripped):
         return False
     if stripped.startswith(("+", "00")):
@@ -173,8 +180,19 @@ def phone(text: str) -> bool:
     area = digits_only(re.split(r"[^\d()]", stripped, maxsplit=1)[0])
     if 2 <= len(area) <= 4 and len(number) - len(area) < 5:
         return False  # a written area code is followed by at least 5 subscriber digits
+    if number.startswith(_PREMIUM):  # 0900, 0939, 0944: six or seven subscriber digits
+        return 10 <= len(number) <= 11
     sized = len(number) == 10 if number.startswith("07") else 8 <= len(number) <= 10
     return sized and not _looks_like_personnummer(stripped)
+
+
+_PREMIUM = ("0900", "0939", "0944")
+
+
+def swish(text: str) -> bool:
+    """A Swish number: ten digits starting with 123 (companies and associations)."""
+    number = digits_only(text)
+    return len(number) == 10 and number.startswith("123")
 
 
 _PERSONNUMMER_LAYOUT = re.compile(r"\d{6}[^\S\n]\d{4}")
@@ -212,7 +230,35 @@ def account_number(text: str) -> bool:
     return 7 <= len(digits_only(text)) <= 12 and not written_as_pnr
 
 
+def _stdnum(module: object) -> Callable[[str], bool]:
+    """``module.is_valid`` of a python-stdnum module, on the text with ASCII digits."""
+    check: Callable[[str], bool] = module.is_valid  # type: ignore[attr-defined]
+
+    def valid(text: str) -> bool:
+        return bool(check(_ascii_digits(text.strip())))
+
+    return valid
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(str(int(char)) if char.isdigit() else char for char in text)
+
+
+#: The neighbours' identifiers, which python-stdnum checks (date and check digits).
+no_fodselsnummer = _stdnum(stdnum_no_fodselsnummer)
+dk_cpr = _stdnum(stdnum_dk_cpr)
+dk_cvr = _stdnum(stdnum_dk_cvr)
+fi_hetu = _stdnum(stdnum_fi_hetu)
+fi_ytunnus = _stdnum(stdnum_fi_ytunnus)
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "no_fodselsnummer": no_fodselsnummer,
+    "dk_cpr": dk_cpr,
+    "dk_cvr": dk_cvr,
+    "fi_hetu": fi_hetu,
+    "fi_ytunnus": fi_ytunnus,
+    "swish": swish,
     "personnummer": personnummer,
     "organisationsnummer": organisationsnummer,
     "vat_se": vat_se,

@@ -287,9 +287,9 @@ def test_context_before_raises_the_score() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "ABC 123 är bilens regnr.",  # context after does not count
-        "Regnr står här och sedan kommer en lång utfyllnad, ABC 123.",  # beyond the window
-        "Automobilen ABC 123.",  # "bil" only inside a word
+        "ABC123 är bilens regnr.",  # context after does not count (written apart, a plate needs none)
+        "Regnr står här och sedan kommer en lång utfyllnad, ABC123.",  # beyond the window
+        "Automobilen ABC123.",  # "bil" only inside a word
     ],
 )
 def test_required_context_is_a_whole_word_shortly_before(text: str) -> None:
@@ -366,6 +366,16 @@ EXAMPLES = {
     "loc_care_area": "Jonas Lind, enhetschef hemtjänst Kvarnholmen.",
     "phone_glued": "Ring tel0701234567 i dag.",
     "tme_english_date": "Sent: Tuesday, 5 March 2024 14:22",
+    "phone_parenthesised": "Ring (+46) 70 123 45 67 i dag.",
+    "swish": "Betala via Swish till 123 418 77 06.",
+    "swish_compact": "Swisha 1234187706 i dag.",
+    "pnr_spaced": "Pnr 19 71 03 22 - 41 58",
+    "no_fodselsnummer": "Fødselsnummer 151086 95088.",
+    "fi_hetu": "Henkilötunnus 131052-308T.",
+    "dk_cpr": "CPR-nr 211062-5629.",
+    "dk_cvr": "CVR 13585628.",
+    "fi_ytunnus": "Y-tunnus 2077474-0.",
+    "reg_spaced": "Har fortfarande golfen KXJ 209 lol",
 }
 
 

@@ -15,6 +15,7 @@ from anonymizer.audit import AUDIT_KEY_ENV
 from anonymizer.cache import DEFAULT_CACHE_SIZE
 from anonymizer.cli.batch import JOB_OPTIONS, is_job, run_batch
 from anonymizer.cli.common import exit_codes, split_labels, stderr
+from anonymizer.columns import check_whole_columns, parse_pairs
 from anonymizer.config import Config, preset_names
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
@@ -42,6 +43,14 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
     "columns",
     multiple=True,
     help="Column (csv, parquet) or key (jsonl) to redact; repeat for more.",
+)
+@click.option(
+    "--whole-column",
+    "whole_columns",
+    multiple=True,
+    metavar="COLUMN=LABEL",
+    help="A column that is all names or identifiers: each value is one LABEL entity, replaced whole "
+    "by that label's operator without detection (e.g. namn=PER, personnr=PNR); repeat for more.",
 )
 @click.option(
     "-o",
@@ -215,6 +224,7 @@ def _run(
     *,
     input_path: str,
     columns: tuple[str, ...],
+    whole_columns: tuple[str, ...],
     output: str | None,
     fmt: str | None,
     entities: list[str] | None,
@@ -238,7 +248,10 @@ def _run(
     from anonymizer.pipeline import ERROR_MASK, Anonymizer, run_job
 
     fmt = fmt or ("text" if input_path == STDIN else detect_format(input_path))
-    if fmt != "text" and not columns:
+    whole = check_whole_columns(parse_pairs(whole_columns), columns=columns)
+    if fmt == "text" and whole:
+        raise UsageError("--whole-column applies to csv, parquet and jsonl input, not to text")
+    if fmt != "text" and not columns and not whole:
         raise UsageError(f"{input_path}: say which column to redact with --column (for {fmt} input)")
     target = None if output in (None, STDIN) else Path(output)
     if target is not None and input_path != STDIN and _same_file(Path(input_path), target):
@@ -267,7 +280,9 @@ def _run(
     show_progress = not quiet and sys.stderr.isatty()
     with ExitStack() as stack:
         reader = stack.enter_context(
-            open_reader(input_path, fmt=fmt, fields=columns, encoding=encoding, chunk_rows=chunk_rows)
+            open_reader(
+                input_path, fmt=fmt, fields=(*columns, *whole), encoding=encoding, chunk_rows=chunk_rows
+            )
         )
         audit = None
         if audit_path is not None:
@@ -287,6 +302,7 @@ def _run(
             writer,
             audit=audit,
             one_document=fmt == "text",
+            whole_columns=whole,
             on_progress=(
                 (lambda s: progress.update(bytes_read=reader.bytes_read, rows=s.rows, spans=s.spans))
                 if progress is not None

@@ -82,6 +82,7 @@ def run_batch(
     output: str | None,
     fmt: str | None,
     columns: tuple[str, ...],
+    whole_columns: tuple[str, ...],
     entities: list[str] | None,
     config_path: Path | None,
     preset: str | None,
@@ -109,6 +110,7 @@ def run_batch(
     part_size: str | None,
 ) -> None:
     from anonymizer.cli.anonymize import KEY_ENV, _operator_key, _uses_keyed_operators
+    from anonymizer.columns import check_whole_columns, parse_pairs
     from anonymizer.config import load_config
     from anonymizer.jobs import local
     from anonymizer.jobs.plan import plan_files
@@ -133,8 +135,9 @@ def run_batch(
     plan = plan_files(
         inputs, output_dir=output_dir, output_file=output_file, include=include, exclude=exclude, fmt=fmt
     )
+    whole = check_whole_columns(parse_pairs(whole_columns), columns=columns)
     tables = [task for task in plan.tasks if task.fmt != "text"]
-    if tables and not columns:
+    if tables and not columns and not whole:
         raise UsageError(
             f"{tables[0].source}: say which column to redact with --column (for {tables[0].fmt} input)"
         )
@@ -179,6 +182,7 @@ def run_batch(
         config=config,
         key=key or secrets.token_bytes(32),
         columns=columns,
+        whole_columns=tuple(whole.items()),
         encoding=encoding,
         chunk_rows=chunk_rows,
         model_path=model_path,

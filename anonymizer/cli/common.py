@@ -36,6 +36,7 @@ FLAGS = {
     "gazetteers": "--gazetteers",
     "on_error": "--on-error",
     "trust_model": "--trust-model",
+    "whole_columns": "--whole-column",
 }
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -49,6 +49,8 @@ class Settings:
     config: Config
     key: bytes
     columns: tuple[str, ...] = ()
+    whole_columns: tuple[tuple[str, str], ...] = ()
+    """(column, label) of the columns replaced whole, without detection."""
     encoding: str = "utf-8"
     chunk_rows: int = 256
     model_path: Path | None = None
@@ -76,6 +78,7 @@ class Settings:
         fields = {
             "entities": sorted(self.config.entities),
             "columns": list(self.columns),
+            **({"whole_columns": [list(pair) for pair in self.whole_columns]} if self.whole_columns else {}),
             "encoding": self.encoding,
             "chunk_rows": self.chunk_rows,
             "key": _key_id(self.key) if self.uses_key else None,
@@ -232,7 +235,7 @@ def run_part(
     opened = open_part(
         job.task,
         job.part,
-        columns=settings.columns,
+        columns=(*settings.columns, *(column for column, _ in settings.whole_columns)),
         encoding=settings.encoding,
         chunk_rows=settings.chunk_rows,
     )
@@ -253,7 +256,13 @@ def run_part(
         out = stack.enter_context(atomic_output(job.output, stdout=io.BytesIO()))
         writer = opened.writer(out)
         stats = run_job(
-            anonymizer, reader, writer, audit=audit, one_document=job.task.fmt == "text", on_progress=report
+            anonymizer,
+            reader,
+            writer,
+            audit=audit,
+            one_document=job.task.fmt == "text",
+            whole_columns=dict(settings.whole_columns),
+            on_progress=report,
         )
         writer.close()
     result = PartResult(

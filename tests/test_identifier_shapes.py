@@ -1,0 +1,78 @@
+"""Identifiers in the shapes people write them (issue 21, item 2), with negatives:
+amounts, case numbers, dates and product codes stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from anonymizer.config import load_config
+from anonymizer.detectors.patterns import PatternDetector
+from anonymizer.unicode_map import nfc_copy
+
+DETECTOR = PatternDetector(load_config(None).recognizers)
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    copy = nfc_copy(text)
+    view = text if copy is None else copy.text
+    spans = DETECTOR.find(view)
+    if copy is not None:
+        return [(text[slice(*copy.to_original(s.start, s.end))], s.label) for s in spans]
+    return [(text[s.start : s.end], s.label) for s in spans]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "label"),
+    [
+        ("Betalas via Swish till 123 418 77 06 eller bankgiro.", "123 418 77 06", "PHONE"),
+        ("Swisha 1234187706 senast fredag", "1234187706", "PHONE"),
+        ("Samtal till betalnummer 0939-100 55 20 den 14 december", "0939-100 55 20", "PHONE"),
+        ("Ring 0900-123 45 67", "0900-123 45 67", "PHONE"),
+        ("Nås på (+46) 70 123 45 67 dagtid", "(+46) 70 123 45 67", "PHONE"),
+        ("Pnr: 19 71 03 22 - 41 58", "19 71 03 22 - 41 58", "PNR"),
+        ("Pnr: 71 03 22-41 58", "71 03 22-41 58", "PNR"),
+        ("har fortfarande golfen KXJ 209 lol", "KXJ 209", "REG"),
+        ("Bilen ABC 12D stod kvar", "ABC 12D", "REG"),
+        ("fødselsnummer 151086 95088", "151086 95088", "PNR"),
+        ("Henkilötunnus 131052-308T", "131052-308T", "PNR"),
+        ("dansk CPR-nr 211062-5629", "211062-5629", "PNR"),
+        ("CVR 13585628", "13585628", "ORGNR"),
+        ("Y-tunnus 2077474-0", "2077474-0", "ORGNR"),
+        # what people paste: non-breaking hyphen, minus sign, fullwidth digits, zero width
+        ("Ring 070\u2011123 45 67", "070\u2011123 45 67", "PHONE"),
+        ("Pnr 19710322\u22124158", "19710322\u22124158", "PNR"),
+        ("Tel \uff10\uff17\uff10-\uff11\uff12\uff13 \uff14\uff15 \uff16\uff17", None, "PHONE"),
+        ("Pnr 1971\u200b0322-4158", "1971\u200b0322-4158", "PNR"),
+        ("mejla anna.\u200blind@firma.se", "anna.\u200blind@firma.se", "EMAIL"),
+        # a tab is a column gap, not a separator inside a number
+        ("18/3 10:41\tSwish\t073-560 18 24\t15 000 kr", "073-560 18 24", "PHONE"),
+    ],
+)
+def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
+    spans = found(text)
+    if value is None:
+        assert [found_label for _, found_label in spans] == [label]
+    else:
+        assert (value, label) in spans
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Beloppet 123 450 kr betalas senast 2024-03-12.",
+        "Mål nr T 1234-24 avgörs i dag.",
+        "Ordernr 1234567890 skickades.",  # ten digits starting 123 without swish
+        "pris SEK 250 eller EUR 100",
+        "art.nr XYZ 123 finns i lager",
+        "modell GTX 460 är slut",
+        "Koden ABC 123 utan sammanhang.",
+        "Vikten ABC 123 kg",
+        "Dnr BUN 2024/0211",
+        "Se SFS 123 och LSS 456",
+        "Telefontid 8-17, 12 34 56 78 90 stycken",
+        "Fakturanummer 2077474-0 förfaller",  # a Y-tunnus shape without its word
+        "Belopp 13585628 öre",  # a CVR shape without its word
+    ],
+)
+def test_amounts_case_numbers_dates_and_codes_stay(text: str) -> None:
+    assert found(text) == []
