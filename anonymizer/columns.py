@@ -4,7 +4,8 @@ value by value without trusting detection.
 Each value of such a column is one entity of the column's label, replaced by the
 operator of ``[operators.LABEL]`` (numbered, pseudonymised or encrypted like any other),
 and the rest of its row learns it: a name in a ``namn`` column is also replaced where
-the row's text columns mention it.
+the row's text columns mention it. Whole columns are read before the detected ones, so
+"Anna" in the text gets the number of "Anna Lind" in the name column.
 """
 
 from __future__ import annotations

@@ -50,6 +50,9 @@ _SCHEMA: dict[str, Any] = {
         "gazetteers": {"enabled": bool, "score": float},
         "unknown_words": {"enabled": bool, "score": float},
         "tagger_repair": {"enabled": bool, "drop_ordinary_words": bool},
+        "tables": {"enabled": bool},
+        "spoken_numbers": {"enabled": bool},
+        "name_fields": {"enabled": bool},
     },
     "lists": {"allow": None, "deny": None},  # label -> terms, checked below
     "recognizers": {ANY_NAME: _RECOGNIZER_KEYS},
@@ -123,6 +126,10 @@ class Config:
     # Corrections of the tagger's runs from the name lists (anonymizer.detectors.tagger_repair).
     tagger_repair: bool = True
     drop_ordinary_words: bool = True
+    # Columns of tables in text, numbers read aloud, values of name fields (the strict preset).
+    tables: bool = True
+    spoken_numbers: bool = True
+    name_fields: bool = False
     # Tagger tokens whose entity probability reaches this are taken even off the
     # best path (None: the best path only).
     model_threshold: float | None = None
@@ -326,6 +333,9 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         unknown_words_score=float(unknown_words.get("score", 0.5)),
         tagger_repair=tagger_repair.get("enabled", True),
         drop_ordinary_words=tagger_repair.get("drop_ordinary_words", True),
+        tables=rules.get("tables", {}).get("enabled", True),
+        spoken_numbers=rules.get("spoken_numbers", {}).get("enabled", True),
+        name_fields=rules.get("name_fields", {}).get("enabled", False),
         model_threshold=None if model.get("threshold") is None else float(model["threshold"]),
         merge_strategy=strategy,
         recognizers=tuple(spec for spec in recognizers if spec is not None),

@@ -127,7 +127,7 @@ def redact_frame(
     from anonymizer.pipeline import Anonymizer, run_job
 
     whole = check_whole_columns(whole_columns or {}, columns=columns)
-    selected = [*dict.fromkeys(columns), *whole]
+    selected = [*whole, *dict.fromkeys(columns)]  # whole columns first: the row learns their names
     if not selected:
         raise UsageError("name at least one column to redact")
     if chunk_rows < 1:

@@ -116,6 +116,10 @@ def test_whole_columns_replace_every_value_and_teach_the_row() -> None:
     assert out.frame["namn"].tolist() == ["[PER_1]", "[PER_1]"]
     assert out.frame["text"].tolist() == ["[PER_1] ringde. [PER_1] kommer.", "Ingen"]  # names no list knows
     assert [r["detector"] for r in out.audit if r["field"] == "namn"] == ["column", "column"]
+    # Whole columns are learned first: "Anna" in the text, found by detection, is "Anna Lind".
+    frame = pd.DataFrame({"text": ["Anna ringde, Erik också."], "namn": ["Anna Lind"]})
+    out = redact_frame(frame, columns=["text"], whole_columns={"namn": "PER"}, anonymizer=fake())
+    assert out.frame.iloc[0].tolist() == ["[PER_1] ringde, [PER_2] också.", "[PER_1]"]
 
 
 def test_pipe_and_errors_that_quote_no_value() -> None:

@@ -281,7 +281,7 @@ def _run(
     with ExitStack() as stack:
         reader = stack.enter_context(
             open_reader(
-                input_path, fmt=fmt, fields=(*columns, *whole), encoding=encoding, chunk_rows=chunk_rows
+                input_path, fmt=fmt, fields=(*whole, *columns), encoding=encoding, chunk_rows=chunk_rows
             )
         )
         audit = None

@@ -235,7 +235,7 @@ def run_part(
     opened = open_part(
         job.task,
         job.part,
-        columns=(*settings.columns, *(column for column, _ in settings.whole_columns)),
+        columns=(*(column for column, _ in settings.whole_columns), *settings.columns),
         encoding=settings.encoding,
         chunk_rows=settings.chunk_rows,
     )
