@@ -135,6 +135,10 @@ class Anonymizer:
             detectors.append(TimeDetector(score=config.time_score))
         if config.recognizers:
             detectors.append(PatternDetector(config.recognizers))
+        if config.tables:
+            from anonymizer.detectors.tables import TableDetector
+
+            detectors.append(TableDetector())
         if config.deny:
             detectors.append(DenyListDetector(config.deny))
         if not config.entities & config.model_labels:
