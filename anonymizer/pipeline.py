@@ -139,6 +139,10 @@ class Anonymizer:
             from anonymizer.detectors.tables import TableDetector
 
             detectors.append(TableDetector())
+        if config.spoken_numbers:
+            from anonymizer.detectors.spoken import SpokenNumberDetector
+
+            detectors.append(SpokenNumberDetector())
         if config.deny:
             detectors.append(DenyListDetector(config.deny))
         if not config.entities & config.model_labels:

@@ -1,0 +1,82 @@
+"""Numbers read aloud (issue 21, item 3), with negatives: counts, times and amounts stay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from anonymizer.detectors.spoken import SpokenNumberDetector, load_spoken_words
+from anonymizer.errors import ConfigError
+
+DETECTOR = SpokenNumberDetector()
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(text[s.start : s.end], s.label) for s in DETECTOR.find(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "label"),
+    [
+        (
+            "Mitt nummer är noll sju noll, fem fem två, trettioåtta elva.",
+            "noll sju noll, fem fem två, trettioåtta elva",
+            "PHONE",
+        ),
+        (
+            "Ring mig på noll åtta - tolv trettiofyra femtiosex.",
+            "noll åtta - tolv trettiofyra femtiosex",
+            "PHONE",
+        ),
+        ("clearingnumret är åtta fyra noll fem, sju och sen", "åtta fyra noll fem, sju", "BANK"),
+        (
+            "det är lisa punkt berg nittio snabel-a gmail punkt com tack",
+            "lisa punkt berg nittio snabel-a gmail punkt com",
+            "EMAIL",
+        ),
+        ("Mejla bo snabel a firma punkt se", "bo snabel a firma punkt se", "EMAIL"),
+        ("regnumret är Adam Caesar Erik ett två tre", "Adam Caesar Erik ett två tre", "REG"),
+        ("bilen, Filip Olof Gustav noll fyra Erik", "Filip Olof Gustav noll fyra Erik", "REG"),
+        (
+            "personnumret nitton sjuttioett noll tre tjugotvå fyrtioett femtioåtta",
+            "nitton sjuttioett noll tre tjugotvå fyrtioett femtioåtta",
+            "PNR",
+        ),
+        ("trettio åtta", None, None),
+        ("Kontonummer: 123 fyrtiofem sextiosju åttio", "123 fyrtiofem sextiosju åttio", "BANK"),
+    ],
+)
+def test_numbers_read_aloud(text: str, value: str | None, label: str | None) -> None:
+    if value is None:
+        assert found(text) == []
+    else:
+        assert found(text) == [(value, label)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hon har fem barn och sex katter, tre hundar.",
+        "Vi ses klockan tre, fyra eller fem.",
+        "Det kostar tvåhundra kronor, eller tre fyra hundra.",
+        "Adam och Erik kom, sen Martin.",  # names, no digits after
+        "Han fyllde sjuttiofem i maj och åttio i juni.",
+        "ring 070-123 45 67",  # digits alone are the identifier rules'
+        "Sidan nio, tio och elva.",
+    ],
+)
+def test_counts_times_and_amounts_stay(text: str) -> None:
+    assert found(text) == []
+
+
+def test_words_file_errors_name_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "spoken.toml"
+    path.write_text(
+        '[digits]\nnoll = 0\n[tens]\ntjugo = "2"\n[phonetic]\nA = ["adam"]\n[context]\nPHONE = ["ring"]\n'
+    )
+    with pytest.raises(ConfigError, match=r"spoken.toml: \[digits\] noll: expected a string of digits"):
+        load_spoken_words(path)
+    path.write_text('[digits]\nnoll = "0"\n[tens]\ntjugo = "2"\n[phonetic]\nA = ["adam"]\n')
+    with pytest.raises(ConfigError, match=r"\[context\] missing"):
+        load_spoken_words(path)
