@@ -226,3 +226,27 @@ def test_whole_column_encrypt_gives_back_every_value() -> None:
     assert all(r.get("reversible") is True for r in out.audit)
     opened = [None if t is None else Cipher(key).open(*TOKEN.fullmatch(t).groups()) for t in tokens]  # type: ignore[union-attr]
     assert opened == frame["pnr"].to_list()
+
+
+def test_whole_column_in_json_lines_and_its_usage_errors(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = ['{"namn": "Anna Lind", "n": 1.50, "text": "Anna ringde"}', '{"namn": null, "text": "x"}']
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    cli(source, "--whole-column", "namn=PER", "--column", "text", "--entities", "PNR", "-o", out, "-q")
+    assert out.read_text().splitlines() == [
+        '{"namn": "[PER_1]", "n": 1.50, "text": "[PER_1] ringde"}',
+        '{"namn": null, "text": "x"}',
+    ]
+    runner = CliRunner()
+    for args, message in [
+        (["--whole-column", "namn"], "takes COLUMN=LABEL"),
+        (["--whole-column", "namn=PER", "--whole-column", "namn=LOC"], "given twice"),
+        (["--whole-column", "text=PER", "--column", "text"], "both redacted by detection"),
+    ]:
+        result = runner.invoke(anonymize, [str(source), "--entities", "PNR", *args])
+        assert result.exit_code == 2 and message in result.output and "--whole-column" in result.output
+    letter = tmp_path / "letter.txt"
+    letter.write_text("Anna\n")
+    result = runner.invoke(anonymize, [str(letter), "--whole-column", "namn=PER", "--entities", "PNR"])
+    assert result.exit_code == 2 and "not to text" in result.output
