@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from anonymizer.cli.common import EXIT_SIGNAL_BASE, FLAGS, stderr
-from anonymizer.errors import Interrupted, UsageError
+from anonymizer.cli.common import EXIT_FAILURE, EXIT_SIGNAL_BASE, FLAGS, stderr
+from anonymizer.errors import AnonymizerError, Interrupted, UsageError
 
 #: Some files failed, the others were written (see the run report).
 EXIT_FILES_FAILED = 3
@@ -114,8 +114,9 @@ def run_batch(
     from anonymizer.config import load_config
     from anonymizer.jobs import local
     from anonymizer.jobs.plan import plan_files
-    from anonymizer.jobs.runner import MIN_PART_BYTES, PART_BYTES, JobRunner, folders
+    from anonymizer.jobs.runner import MIN_PART_BYTES, PART_BYTES, JobRunner
     from anonymizer.jobs.worker import Settings
+    from anonymizer.jobs.workspace import check_targets, folders
     from anonymizer.operators.registry import check_operators
 
     if scheduler is not None and engine != "dask":
@@ -141,12 +142,8 @@ def run_batch(
         raise UsageError(
             f"{tables[0].source}: say which column to redact with --column (for {tables[0].fmt} input)"
         )
-    if audit_path is not None:
-        for task in plan.tasks:
-            if audit_path.exists() and task.path.samefile(audit_path):
-                raise UsageError(
-                    f"{audit_path}: the audit log path is an input file; choose another --audit path"
-                )
+    report_target = _report_path(report_path, audit_path)
+    check_targets(plan, output_dir=output_dir, audit=audit_path, report=report_target)
 
     config = load_config(config_path, preset=preset)
     check_operators(config)
@@ -169,7 +166,7 @@ def run_batch(
 
     cores = local.usable_cores()
     count = workers or cores
-    sizes = {task: task.path.stat().st_size for task in plan.tasks}
+    sizes = {task: _size(task.path) for task in plan.tasks}
     if part_size is not None:
         part_bytes = parse_size(part_size)
     else:  # about 16 parts per worker, so that one big file keeps every worker busy to the end
@@ -207,8 +204,8 @@ def run_batch(
     else:
         job_engine = local.ProcessEngine(settings, workers=count)
 
-    report_target = _report_path(report_path, audit_path)
     show_progress = not quiet and sys.stderr.isatty()
+    unwritten: str | None = None
     with contextlib.ExitStack() as stack:
         work = stack.enter_context(
             folders(output_dir=output_dir, output_file=output_file, audit_target=audit_path, resume=resume)
@@ -238,9 +235,9 @@ def run_batch(
             _stopped(runner, report_target, stop)
         finally:
             if report_target is not None and runner.report.status != "interrupted":
-                _write_report(runner, report_target)
+                unwritten = _write_report(runner, report_target)
     if not quiet:
-        _summary(report, report_target)
+        _summary(report, None if unwritten else report_target)
         if key is None and keyed:
             stderr.print(
                 "anonymize: pseudonyms, surrogates and hashes use a random key for this run only; "
@@ -251,15 +248,33 @@ def run_batch(
                 "anonymize: audit digests use a random key for this run only; set --audit-key or "
                 "ANONYMIZE_AUDIT_KEY to compare digests across runs"
             )
+    if unwritten:  # said even with --quiet: a scheduler reads the report
+        stderr.print(f"[bold red]failed:[/] the run report could not be written: {unwritten}")
+        sys.exit(EXIT_FILES_FAILED if report.failed else EXIT_FAILURE)
     if report.failed:
         sys.exit(EXIT_FILES_FAILED)
 
 
-def _write_report(runner: Any, target: Path) -> None:
+def _size(path: Path) -> int:
+    """The file's size; 0 if it cannot be read (it fails alone when its turn comes)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _write_report(runner: Any, target: Path) -> str | None:
+    """Write the run report; what went wrong, or ``None``."""
+    from rich.markup import escape
+
     from anonymizer.jobs.report import write_report
 
-    with contextlib.suppress(OSError, UsageError):
+    try:
         write_report(runner.report, target, flags=FLAGS)
+    except (OSError, AnonymizerError) as error:
+        text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        return escape(f"{target}: {text}")
+    return None
 
 
 def _stopped(runner: Any, report_target: Path | None, stop: BaseException) -> NoReturn:

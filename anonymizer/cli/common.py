@@ -36,6 +36,8 @@ FLAGS = {
     "gazetteers": "--gazetteers",
     "on_error": "--on-error",
     "trust_model": "--trust-model",
+    "audit_path": "--audit",
+    "report_path": "--report",
     "whole_columns": "--whole-column",
 }
 

@@ -13,15 +13,17 @@ The CLI's job path (``anonymize DIR -o OUT/ ...``) wraps this::
 Modules: :mod:`~anonymizer.jobs.plan` (inputs to files and mirrored outputs),
 :mod:`~anonymizer.jobs.parts` (cutting files and putting them back together),
 :mod:`~anonymizer.jobs.worker` (what a worker does with a part),
-:mod:`~anonymizer.jobs.runner` (the coordinator), :mod:`~anonymizer.jobs.manifest`
+:mod:`~anonymizer.jobs.runner` (the coordinator), :mod:`~anonymizer.jobs.workspace` (work
+folders, the output folder's lock, paths that must not meet), :mod:`~anonymizer.jobs.manifest`
 (resume), :mod:`~anonymizer.jobs.report` (the run report), :mod:`~anonymizer.jobs.local`
 and :mod:`~anonymizer.jobs.dask_engine` (the engines).
 """
 
 from anonymizer.jobs.plan import FileTask, Plan, plan_files
 from anonymizer.jobs.report import FileReport, JobReport, write_report
-from anonymizer.jobs.runner import JobRunner, Listener, folders
+from anonymizer.jobs.runner import JobRunner, Listener
 from anonymizer.jobs.worker import Failure, Settings
+from anonymizer.jobs.workspace import check_targets, folders
 
 __all__ = [
     "Failure",
@@ -32,6 +34,7 @@ __all__ = [
     "Listener",
     "Plan",
     "Settings",
+    "check_targets",
     "folders",
     "plan_files",
     "write_report",

@@ -1,10 +1,12 @@
 """Which files a job reads, in which order, and where each one's redacted copy goes.
 
 INPUT may be files, folders (walked recursively, hidden entries left out) and glob
-patterns (``**`` reaches into subfolders). The output folder mirrors each input
-relative to its root: a folder's own contents, a glob's fixed leading folders, a
-file's parent. Files are taken in the order the inputs are given; inside a folder or
-a glob, sorted by path, so a job's order never depends on the file system.
+patterns (``**`` reaches into subfolders). Whatever is found is planned, also a FIFO or a
+dangling symbolic link: the runner fails such a file alone, without opening it. The
+output folder mirrors each input relative to its root: a folder's own contents, a glob's
+fixed leading folders, a file's parent. Files are taken in the order the inputs are
+given; inside a folder or a glob, sorted by path, so a job's order never depends on the
+file system.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -90,7 +93,7 @@ def _expand(text: str) -> list[_Found]:
     path = Path(text)
     if path.is_dir():
         return [_Found(str(path / rel), rel, explicit=False) for rel in _walk(path)]
-    if path.is_file() or path.exists():
+    if path.is_file() or path.exists() or path.is_symlink():  # a dangling link fails alone
         return [_Found(text, PurePosixPath(path.name), explicit=True)]
     if not is_pattern(text):
         raise UsageError(f"{text}: no such file or folder")
@@ -99,11 +102,18 @@ def _expand(text: str) -> list[_Found]:
     found = [
         _Found(hit, PurePosixPath(Path(hit).relative_to(root).as_posix()), explicit=False)
         for hit in hits
-        if Path(hit).is_file()
+        if not Path(hit).is_dir()  # FIFOs and dangling links too: they fail alone, with a message
     ]
     if not found:
         raise UsageError(f"{text}: the pattern matches no file")
     return found
+
+
+def not_a_file(mode: int) -> str:
+    """Why a job does not read a path of this ``st_mode``: it is no regular file."""
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+    kind = next((name for test, name in kinds if test(mode)), "a device")
+    return f"not a regular file but {kind}; a job reads regular files only (pipe a stream to stdin instead)"
 
 
 def _inside(path: Path, folder: Path | None) -> bool:

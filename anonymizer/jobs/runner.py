@@ -11,27 +11,25 @@ resumed.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import BinaryIO, Protocol
 
 from anonymizer import __version__
 from anonymizer.audit import summary_record
-from anonymizer.errors import AnonymizerError, Interrupted, OutputClosedError, UsageError
+from anonymizer.errors import AnonymizerError, Interrupted, OutputClosedError
 from anonymizer.io import atomic_output
-from anonymizer.io.atomic import writes_in_place
 from anonymizer.jobs.manifest import Entry, Manifest, output_stat
 from anonymizer.jobs.parts import InputChanged, Part, assemble, iter_parts
-from anonymizer.jobs.plan import FileTask, Plan
+from anonymizer.jobs.plan import FileTask, Plan, not_a_file
 from anonymizer.jobs.report import FileReport, JobReport
 from anonymizer.jobs.worker import (
     PRIVATE,
@@ -43,12 +41,12 @@ from anonymizer.jobs.worker import (
     Settings,
     classify,
 )
+from anonymizer.jobs.workspace import Folders, remove_stale
 from anonymizer.model.integrity import file_sha256
 
 #: Largest and smallest default size of a part (the CLI picks about 16 parts per worker).
 PART_BYTES = 4 << 20
 MIN_PART_BYTES = 16 << 10
-WORK_FOLDER = ".anonymizer"
 
 
 class Engine(Protocol):
@@ -103,67 +101,8 @@ class _File:
         return self.report.status in ("pending", "running")
 
 
-@dataclass
-class Folders:
-    """Where a job keeps its parts (``work``) and its per-file audit logs (``audit``)."""
-
-    work: Path
-    audit: Path | None
-
-
-@contextlib.contextmanager
-def folders(
-    *, output_dir: Path | None, output_file: Path | None, audit_target: Path | None, resume: bool
-) -> Iterator[Folders]:
-    """With ``resume``: ``.anonymizer/`` in the output folder, and ``.<audit name>.d/`` beside
-    the audit log (audit data stays where the audit log is), both kept for the next run.
-    Without: temporary folders in the same places, removed at the end."""
-    if output_dir is not None:
-        try:
-            output_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UsageError(f"{output_dir}: cannot make the output folder: {error.strerror}") from None
-    audit_home = None
-    if audit_target is not None and not writes_in_place(audit_target):
-        audit_home = audit_target.absolute().parent
-    if resume:
-        if output_dir is None:
-            raise AnonymizerError("resuming needs an output folder")
-        work = output_dir / WORK_FOLDER
-        work.mkdir(parents=True, exist_ok=True)
-        audit = None
-        if audit_target is not None:
-            if audit_home is None:
-                raise AnonymizerError(f"{audit_target}: resuming needs the audit log to be a regular file")
-            audit = audit_home / f".{audit_target.name}.d"
-            audit.mkdir(mode=0o700, exist_ok=True)
-        yield Folders(work, audit)
-        return
-    made: list[Path] = []
-    try:
-        home = (
-            output_dir if output_dir is not None else (output_file.absolute().parent if output_file else None)
-        )
-        if home is not None and writes_in_place(output_file or home):
-            home = None  # a device or FIFO: keep parts in the temporary folder
-        made.append(Path(tempfile.mkdtemp(prefix=".anonymizer-", dir=home)))
-        if audit_target is not None:
-            made.append(Path(tempfile.mkdtemp(prefix=f".{audit_target.name}.", dir=audit_home)))
-        yield Folders(made[0], made[1] if len(made) > 1 else None)
-    finally:
-        for folder in made:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 def _file_id(path: Path, sha256: str, fingerprint: str) -> str:
     return hashlib.sha256(f"{path}\0{sha256}\0{fingerprint}".encode()).hexdigest()[:24]
-
-
-def _remove_stale(folder: Path) -> None:
-    """Temporary files a killed run left (``.<name>.<random>.tmp``)."""
-    for path in folder.rglob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            path.unlink()
 
 
 class JobRunner:
@@ -259,9 +198,9 @@ class JobRunner:
         return self.report
 
     def _clean_after_kill(self) -> None:
-        _remove_stale(self.work.work)
+        remove_stale(self.work.work)
         if self.work.audit is not None:
-            _remove_stale(self.work.audit)
+            remove_stale(self.work.audit)
         for item in self.files:
             if item.task.output is not None:
                 for stale in item.task.output.parent.glob(f".{item.task.output.name}.*.tmp"):
@@ -272,7 +211,12 @@ class JobRunner:
         try:
             stat = item.task.path.stat()
         except OSError as error:
-            self._fail(item, Failure("input", f"{item.task.source}: cannot read: {error.strerror}"))
+            dangling = Path(item.task.source).is_symlink()
+            why = "a symbolic link to a file that does not exist" if dangling else error.strerror
+            self._fail(item, Failure("input", f"{item.task.source}: cannot read: {why}"))
+            return
+        if not S_ISREG(stat.st_mode):  # a FIFO, socket or device: never opened (it may never end)
+            self._fail(item, Failure("input", f"{item.task.source}: {not_a_file(stat.st_mode)}"))
             return
         item.size, item.mtime_ns = stat.st_size, stat.st_mtime_ns
         item.report.size = item.size
