@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -175,6 +176,7 @@ def test_cli_round_trip_is_byte_exact_in_every_format(tmp_path: Path) -> None:
         assert all(r["replacement"].startswith(f"[{r['label']}:") for r in records)
         result = run(tools, "decrypt", out, *columns, "--key-file", key, "-o", back)
         assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(back.stat().st_mode) == 0o600  # personal data again
         if name.endswith(".parquet"):
             assert pq.read_table(back).equals(pq.read_table(SAMPLES / name))
         else:

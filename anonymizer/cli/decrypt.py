@@ -14,6 +14,8 @@ from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
 from anonymizer.io.atomic import raise_on_signals
 
+RESTORED_FILE_MODE = 0o600
+
 
 def _key(path: Path) -> bytes:
     key = _operator_key(path)
@@ -66,7 +68,8 @@ def decrypt_command(
     """Restore the values that `anonymize` encrypted (operator "encrypt"), for the key holder.
 
     Takes the same formats and columns as `anonymize`; every other byte of the file
-    is kept, so a file anonymized with encrypt alone comes back byte for byte. A key
+    is kept, so a file anonymized with encrypt alone comes back byte for byte (mode
+    0600: it holds the personal data again). A key
     that does not open the tokens is refused, and a changed token stops the run; in
     either case nothing is written.
 
@@ -92,7 +95,9 @@ def decrypt_command(
             reader = stack.enter_context(
                 open_reader(input_path, fmt=fmt, fields=columns, encoding=encoding, chunk_rows=chunk_rows)
             )
-            out = stack.enter_context(atomic_output(target, stdout=sys.stdout.buffer))
+            # The restored file holds the personal data again: readable by its owner only.
+            mode = None if new_key is not None else RESTORED_FILE_MODE
+            out = stack.enter_context(atomic_output(target, stdout=sys.stdout.buffer, mode=mode))
             writer = open_writer(out, reader=reader)
             stats = restore_job(reader, writer, keys=keys, labels=split_labels(entities), new_key=new_key)
             writer.close()
