@@ -39,6 +39,13 @@ def bad_inputs(folder: Path) -> dict[str, str]:
         json.dumps({"text": f"{marker('number.jsonl')} {PNR}"}) + '\n{"text": 7}\n', encoding="utf-8"
     )
     (folder / "bad-line.jsonl").write_text(f'{{"text": "{marker("bad-line.jsonl")}\n', encoding="utf-8")
+    (folder / "headerless.csv").write_text(f"7,{marker('headerless.csv')} ringde {PNR}\n", encoding="utf-8")
+    (folder / "utf16.csv").write_bytes(f"id,text\n1,{marker('utf16.csv')} {PNR}\n".encode("utf-16-le"))
+    repeated = marker("repeated.jsonl")
+    line = f'{{"text": "{repeated} {PNR}", "text": "hej"}}\n'
+    (folder / "repeated.jsonl").write_text(line, encoding="utf-8")
+    surrogate = marker("surrogate.jsonl")
+    (folder / "surrogate.jsonl").write_text(f'{{"text": "{surrogate} \\ud83d"}}\n', encoding="utf-8")
     (folder / "corrupt.parquet").write_bytes(f"PAR1 {marker('corrupt.parquet')} PAR1".encode())
     pq.write_table(pa.table({"text": pa.array([[marker("nested.parquet")]])}), folder / "nested.parquet")
     return markers
