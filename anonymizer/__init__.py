@@ -22,7 +22,7 @@ from anonymizer.span import Redaction, Replacement, Span
 __version__ = "0.2.0"  # the one place; pyproject.toml reads it, CHANGELOG.md names it
 
 if TYPE_CHECKING:
-    from anonymizer.frame import redact_frame
+    from anonymizer.frame import redact_frame, restore_frame
     from anonymizer.pipeline import Anonymizer
 
 
@@ -32,10 +32,10 @@ def __getattr__(name: str) -> object:
         from anonymizer.pipeline import Anonymizer
 
         return Anonymizer
-    if name == "redact_frame":
-        from anonymizer.frame import redact_frame
+    if name in ("redact_frame", "restore_frame"):
+        from anonymizer import frame
 
-        return redact_frame
+        return getattr(frame, name)
     raise AttributeError(name)
 
 
@@ -48,4 +48,5 @@ __all__ = [
     "__version__",
     "load_config",
     "redact_frame",
+    "restore_frame",
 ]

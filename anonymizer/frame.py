@@ -14,6 +14,7 @@ import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, NamedTuple, Self, TypeVar
 
@@ -144,6 +145,38 @@ def redact_frame(
     with _AuditRecords(key=audit_key, include_text=audit_include_text) as audit:
         stats = run_job(anonymizer, reader, reader, audit=audit, whole_columns=whole)
     return FrameRedaction(_rebuilt(frame, kind, reader.out), audit.records, stats.counts)
+
+
+def restore_frame(
+    frame: Frame,
+    *,
+    columns: Sequence[str],
+    keys: Sequence[bytes],
+    labels: Sequence[str] | None = None,
+    new_key: bytes | None = None,
+) -> Frame:
+    """A copy of ``frame`` with the ``encrypt`` tokens of ``columns`` decrypted (of ``labels``
+    only, when given), or encrypted again under ``new_key``: ``anonymizer decrypt`` for frames.
+
+    A token that does not decrypt raises as :func:`anonymizer.restore.restore_job` does.
+    """
+    from anonymizer.restore import Restorer
+
+    chosen = None if labels is None else frozenset(label.upper() for label in labels)
+    restorer = Restorer(keys=keys, labels=chosen, new_key=new_key)
+    kind = _kind(frame)
+    out: dict[str, list[str | None]] = {}
+    for name in dict.fromkeys(columns):
+        values = _texts(frame, kind, name)
+        for row, value in enumerate(values):
+            if value:
+                values[row] = restorer.restore(value, where=partial(_where, row, name))
+        out[name] = values
+    return _rebuilt(frame, kind, out)  # type: ignore[no-any-return]
+
+
+def _where(row: int, name: str) -> str:
+    return f"{FRAME_SOURCE}: row {row}, column {name!r}"
 
 
 def _kind(frame: object) -> str:

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from anonymizer import redact_frame
+from anonymizer import redact_frame, restore_frame
 from anonymizer.cli.anonymize import anonymize
 from anonymizer.config import OperatorSpec
 from anonymizer.errors import UsageError
@@ -250,3 +250,22 @@ def test_whole_column_in_json_lines_and_its_usage_errors(tmp_path: Path) -> None
     letter.write_text("Anna\n")
     result = runner.invoke(anonymize, [str(letter), "--whole-column", "namn=PER", "--entities", "PNR"])
     assert result.exit_code == 2 and "not to text" in result.output
+
+
+def test_restore_frame_gives_the_frame_back_and_refuses_a_wrong_key() -> None:
+    key, new = b"s" * 32, b"n" * 32
+    config = make_config(PER=OperatorSpec("encrypt", {})).with_entities(frozenset({"PER"}))
+    anonymizer = Anonymizer(config=config, detectors=[FakeDetector({"Anna": "PER", "Erik": "PER"})], key=key)
+    frame = sample_frame()
+    out = redact_frame(frame, columns=["text"], whole_columns={"namn": "PER"}, anonymizer=anonymizer).frame
+    assert values(out["text"])[0].startswith("[PER:") and values(out["namn"])[0].startswith("[PER:")
+    back = restore_frame(out, columns=["namn", "text"], keys=[key])
+    pd.testing.assert_frame_equal(back, frame, check_categorical=False)
+    with pytest.raises(UsageError, match="does not decrypt") as error:
+        restore_frame(out, columns=["namn"], keys=[b"w" * 32])
+    assert "Anna" not in str(error.value) and "[PER:" not in str(error.value)
+    encrypted = pl.from_pandas(out)
+    rotated = restore_frame(encrypted, columns=["namn", "text"], keys=[key], new_key=new)
+    assert type(rotated) is pl.DataFrame and rotated["namn"].to_list() != encrypted["namn"].to_list()
+    again = restore_frame(rotated, columns=["namn", "text"], keys=[new])
+    assert again["text"].to_list() == values(frame["text"])
