@@ -376,6 +376,12 @@ EXAMPLES = {
     "dk_cvr": "CVR 13585628.",
     "fi_ytunnus": "Y-tunnus 2077474-0.",
     "reg_spaced": "Har fortfarande golfen KXJ 209 lol",
+    "tme_spoken_clock": "Vi ses vid halv fyra.",
+    "tme_hour_after": "Jag jobbar till 19 i dag.",
+    "tme_hour_range": "Ring oss vardagar 8-17.",
+    "tme_day_month": "Flyttar till Oxelösund 1/3.",
+    "tme_den_day": "Natten mellan den 28 och",
+    "tme_english_month": "Published March 2025",
 }
 
 
