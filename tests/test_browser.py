@@ -3,7 +3,7 @@
 Skipped only when Chromium is not installed and this is not CI; in CI (``CI=true``,
 where ``.ci/run`` installs it) a missing browser fails. Screenshots go to the test's
 temporary folder; with ``ANONYMIZER_SCREENSHOTS=DIR`` they are also copied there
-(``ANONYMIZER_SCREENSHOTS=docs``, relative to the repository, refreshes the README's).
+(``ANONYMIZER_SCREENSHOTS=docs``, relative to the repository, refreshes the site's, docs/review.md).
 """
 
 from __future__ import annotations

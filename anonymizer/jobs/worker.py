@@ -109,7 +109,7 @@ class Failure:
         return self.message.replace(f"`{self.option}`", flag) if flag else self.message
 
 
-#: Failure codes, as the README documents them.
+#: Failure codes, as docs/jobs.md documents them.
 CODES = {
     "input": "the file cannot be read, decoded or parsed",
     "usage": "the file does not fit the options (a missing or non-text column)",
