@@ -74,6 +74,9 @@ class Anonymizer:
         """
         if on_error not in ON_ERROR:
             raise UsageError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
+        bad_timeout = limits.check_record_timeout(record_timeout)
+        if bad_timeout is not None:
+            raise UsageError(bad_timeout)
         self.on_error = on_error
         self.record_timeout = record_timeout
         self.config = config

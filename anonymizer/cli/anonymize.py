@@ -14,13 +14,13 @@ from anonymizer import __version__
 from anonymizer.audit import AUDIT_KEY_ENV
 from anonymizer.cache import DEFAULT_CACHE_SIZE
 from anonymizer.cli.batch import JOB_OPTIONS, is_job, run_batch
-from anonymizer.cli.common import exit_codes, split_labels, stderr
+from anonymizer.cli.common import FiniteFloat, exit_codes, split_labels, stderr
 from anonymizer.columns import check_whole_columns, parse_pairs
 from anonymizer.config import Config, preset_names
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
 from anonymizer.io.atomic import raise_on_signals
-from anonymizer.limits import DEFAULT_RECORD_TIMEOUT
+from anonymizer.limits import DEFAULT_RECORD_TIMEOUT, MAX_RECORD_TIMEOUT
 from anonymizer.operators.registry import needs_key
 from anonymizer.span import ERROR_LABEL
 
@@ -150,7 +150,7 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
 )
 @click.option(
     "--record-timeout",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0, max=MAX_RECORD_TIMEOUT),
     default=DEFAULT_RECORD_TIMEOUT,
     show_default=True,
     metavar="SECONDS",

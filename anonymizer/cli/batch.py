@@ -34,6 +34,8 @@ JOB_OPTIONS = (
     "part_size",
 )
 FAILED_SHOWN = 10
+#: The largest --part-size: 1 TiB (a file is one part well before that).
+MAX_PART_BYTES = 1 << 40
 
 
 def is_job(inputs: Sequence[str], output: str | None, job: dict[str, Any]) -> bool:
@@ -53,16 +55,19 @@ def _names_folder(output: str) -> bool:
 def parse_size(text: str) -> int:
     """``4M``, ``512K``, ``1G`` or bytes."""
     units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    shown = repr(text if len(text) <= 20 else text[:20] + "...")
     text = text.strip().upper().removesuffix("B").removesuffix("I")
     factor = units.get(text[-1:], 1)
     number = text[:-1] if text[-1:] in units else text
     try:
-        value = int(float(number) * factor)
+        value = float(number) * factor
     except ValueError:
-        raise UsageError(f"{text!r} is no size; write e.g. 4M, 512K or 1G") from None
-    if value < 1:
-        raise UsageError("the part size must be at least 1 byte")
-    return value
+        value = math.nan
+    if not math.isfinite(value) or not number.strip().replace(".", "", 1).isascii():
+        raise UsageError(f"{shown} is no size; write e.g. 4M, 512K or 1G")
+    if value < 1 or value > MAX_PART_BYTES:
+        raise UsageError(f"the part size must be from 1 byte to {MAX_PART_BYTES >> 30}G, not {shown}")
+    return int(value)
 
 
 def _report_path(report: Path | None, audit: Path | None) -> Path | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import click
 from rich.console import Console
 from rich.markup import escape
 
@@ -42,6 +45,18 @@ FLAGS = {
 }
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class FiniteFloat(click.FloatRange):
+    """A ``click.FloatRange`` that refuses NaN and infinities (a range check lets NaN through)."""
+
+    name = "finite float range"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def split_labels(value: str | None) -> list[str] | None:

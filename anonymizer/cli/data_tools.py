@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from anonymizer.cli.common import exit_codes, stderr
+from anonymizer.cli.common import FiniteFloat, exit_codes, stderr
 from anonymizer.errors import UsageError
 
 data_root_option = click.option(
@@ -133,7 +133,7 @@ def build_lexicon_command(data_root: Path, out: Path, min_count: int) -> None:
 @click.option("--sentences", type=click.IntRange(min=1), default=50_000, show_default=True)
 @click.option(
     "--sample",
-    type=click.FloatRange(min=0.0, max=1.0, min_open=True),
+    type=FiniteFloat(min=0.0, max=1.0, min_open=True),
     default=0.05,
     show_default=True,
     help="Share of the raw paragraphs to read.",
@@ -155,7 +155,7 @@ def build_lexicon_command(data_root: Path, out: Path, min_count: int) -> None:
 )
 @click.option(
     "--min-confidence",
-    type=click.FloatRange(min=0.0, max=1.0),
+    type=FiniteFloat(min=0.0, max=1.0),
     default=0.95,
     show_default=True,
     help="With --tagger self: keep a sentence only if every token's confidence reaches this.",

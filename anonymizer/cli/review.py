@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from anonymizer.audit import AUDIT_KEY_ENV
-from anonymizer.cli.common import exit_codes, split_labels, stderr
+from anonymizer.cli.common import FiniteFloat, exit_codes, split_labels, stderr
 from anonymizer.detectors import Detector
 from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, detect_format
@@ -57,7 +57,7 @@ def audit_group() -> None:
 @click.option("--against", "previous", multiple=True, type=audit_file, help="An earlier run's audit log.")
 @click.option(
     "--threshold",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0),
     default=0.25,
     show_default=True,
     help="Relative change of a label's spans per 1,000 rows that counts as drift.",
@@ -74,7 +74,7 @@ def audit_group() -> None:
 )
 @click.option("--label", "labels", multiple=True, help="Only these labels, e.g. PER,LOC (repeatable).")
 @click.option("--source", "sources", multiple=True, help="Only entries of this input path (repeatable).")
-@click.option("--below", type=float, help="Only spans scored below this.")
+@click.option("--below", type=FiniteFloat(), help="Only spans scored below this.")
 @click.option(
     "--lowest", type=click.IntRange(min=0), default=10, show_default=True, help="Lowest-scored spans listed."
 )
