@@ -224,3 +224,13 @@ def test_what_is_no_regular_file_fails_alone_unopened(how: str, inputs: Path, tm
         assert message in files[name]["error"]["message"], name
     assert "[PNR_1]" in (out / "notes.csv").read_text(encoding="utf-8")
     assert "Traceback" not in done.stderr
+
+
+def test_the_dask_engine_without_dask_says_how_to_install_it(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
+    result = run(*job(inputs, "-o", tmp_path / "out", "--engine", "dask"))
+    assert result.exit_code == 2, result.output
+    assert result.output == "error: the dask engine needs dask.distributed: pip install 'anonymizer[dask]'\n"
+    assert not (tmp_path / "out").exists()

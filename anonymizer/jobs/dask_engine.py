@@ -31,6 +31,15 @@ LOCAL_WORKERS = {
 }
 
 
+def require_distributed() -> None:
+    """Raise a :class:`UsageError` that says how to install ``dask.distributed`` if it is missing."""
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        raise UsageError("the dask engine needs dask.distributed: pip install 'anonymizer[dask]'") from None
+
+
 class DaskEngine:
     """``scheduler``: the address of a running scheduler (``tcp://host:8786``); ``None``
     starts a ``LocalCluster`` of ``workers`` processes with one thread each."""
@@ -38,19 +47,15 @@ class DaskEngine:
     name = "dask"
 
     def __init__(self, settings: Settings, *, workers: int, scheduler: str | None = None) -> None:
+        require_distributed()  # before the run starts, not when its first part is due
         self.settings = settings
         self.workers = workers
         self.scheduler = scheduler
         self.model_sha256: str | None = None
 
     def _connect(self, stack: contextlib.ExitStack) -> Any:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise UsageError(
-                "the dask engine needs dask.distributed: pip install 'anonymizer[dask]'"
-            ) from None
         import dask
+        from distributed import Client, LocalCluster
 
         if self.scheduler is None:
             stack.enter_context(dask.config.set(LOCAL_WORKERS))
