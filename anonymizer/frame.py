@@ -22,6 +22,7 @@ from anonymizer.audit import AuditLog
 from anonymizer.columns import check_whole_columns
 from anonymizer.errors import OPTION, UsageError
 from anonymizer.io.base import Chunk, Fields, Writer, format_names
+from anonymizer.operators.encrypt import check_kept_key
 
 if TYPE_CHECKING:
     from anonymizer.config import Config
@@ -142,6 +143,8 @@ def redact_frame(
     )
     if anonymizer is None:
         anonymizer = Anonymizer.load(config=config, preset=preset, entities=entities, key=key)
+    labels = [*(anonymizer.config.entities if columns else ()), *whole.values()]
+    check_kept_key(anonymizer.config, labels, key_was_random=anonymizer.key_was_random)
     with _AuditRecords(key=audit_key, include_text=audit_include_text) as audit:
         stats = run_job(anonymizer, reader, reader, audit=audit, whole_columns=whole)
     return FrameRedaction(_rebuilt(frame, kind, reader.out), audit.records, stats.counts)

@@ -8,6 +8,7 @@ import shutil
 import stat
 from pathlib import Path
 
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
@@ -84,7 +85,7 @@ def test_a_changed_token_a_wrong_key_or_another_label_does_not_decrypt() -> None
 # --- the library: anonymize, then restore ------------------------------------------------------
 
 
-def encrypting(key: bytes) -> Anonymizer:
+def encrypting(key: bytes | None) -> Anonymizer:
     detector = FakeDetector({"Anna": "PER", "Lind": "PER", "Erik": "PER", "Umeå": "LOC"})
     config = make_config(PER=OperatorSpec("encrypt", {})).with_entities(frozenset({"PER", "LOC"}))
     return Anonymizer(config=config, detectors=[detector], key=key)
@@ -227,3 +228,29 @@ def test_a_file_anonymized_with_encrypt_for_per_alone_comes_back_byte_for_byte(t
     assert "Lars Svensson" not in text and "[PER:" in text
     assert run(tools, "decrypt", out, "--column", "text", "--key-file", key, "-o", back).exit_code == 0
     assert back.read_bytes() == source.read_bytes()
+
+
+def test_encrypt_under_a_random_key_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tokens under a key nobody kept could never be decrypted: the run is refused before it starts."""
+    monkeypatch.delenv("ANONYMIZE_KEY", raising=False)
+    config = tmp_path / "encrypt.toml"
+    config.write_text(ENCRYPT_ALL, encoding="utf-8")
+    args = [SAMPLES / "notes.csv", "--column", "text", "--entities", RULE_LABELS, "--config", config]
+    for output in (tmp_path / "out.csv", f"{tmp_path / 'job'}/"):
+        result = run(anonymize, *args, "-o", output)
+        assert result.exit_code == 2 and "needs a key that is kept (--key-file)" in result.output
+    assert list(tmp_path.iterdir()) == [config]
+    from anonymizer.frame import redact_frame
+
+    frame = pl.DataFrame({"namn": ["Anna Lind"], "text": ["Anna"]})
+    for options in [{"whole_columns": {"namn": "PER"}}, {"columns": ["text"]}]:
+        with pytest.raises(UsageError, match="needs a key that is kept"):
+            redact_frame(frame, anonymizer=encrypting(None), **options)  # type: ignore[arg-type]
+
+
+def test_a_whole_column_of_another_label_with_a_placeholder_needs_no_key() -> None:
+    from anonymizer.frame import redact_frame
+
+    frame = pl.DataFrame({"namn": ["Anna Lind"]})
+    out = redact_frame(frame, whole_columns={"namn": "LOC"}, anonymizer=encrypting(None)).frame
+    assert out["namn"].to_list() == ["[LOC_1]"]

@@ -21,6 +21,7 @@ from anonymizer.errors import UsageError
 from anonymizer.io import FORMATS, atomic_output, detect_format, open_reader, open_writer
 from anonymizer.io.atomic import raise_on_signals
 from anonymizer.limits import DEFAULT_RECORD_TIMEOUT, MAX_RECORD_TIMEOUT
+from anonymizer.operators.encrypt import check_kept_key
 from anonymizer.operators.registry import needs_key
 from anonymizer.span import ERROR_LABEL
 
@@ -277,6 +278,8 @@ def _run(
         record_timeout=record_timeout or None,
         trust_models=trust_models,
     )
+    labels = [*(anonymizer.config.entities if columns or fmt == "text" else ()), *whole.values()]
+    check_kept_key(anonymizer.config, labels, key_was_random=anonymizer.key_was_random)
     show_progress = not quiet and sys.stderr.isatty()
     with ExitStack() as stack:
         reader = stack.enter_context(

@@ -122,6 +122,7 @@ def run_batch(
     from anonymizer.jobs.runner import MIN_PART_BYTES, PART_BYTES, JobRunner
     from anonymizer.jobs.worker import Settings
     from anonymizer.jobs.workspace import check_targets, folders
+    from anonymizer.operators.encrypt import check_kept_key
     from anonymizer.operators.registry import check_operators
 
     if scheduler is not None and engine != "dask":
@@ -159,6 +160,8 @@ def run_batch(
 
         check_model_file(model_path, trusted=trust_models)
     key = _operator_key(key_file)
+    detected = config.entities if columns or len(tables) < len(plan.tasks) else frozenset()
+    check_kept_key(config, [*detected, *whole.values()], key_was_random=key is None)
     keyed = _uses_keyed_operators(config)
     if resume and key is None and keyed:
         raise UsageError(

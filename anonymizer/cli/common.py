@@ -37,6 +37,7 @@ FLAGS = {
     "fmt": "--format",
     "model_path": "--model",
     "gazetteers": "--gazetteers",
+    "key": "--key-file",
     "on_error": "--on-error",
     "trust_model": "--trust-model",
     "audit_path": "--audit",

@@ -21,8 +21,15 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
+from anonymizer.errors import OPTION, UsageError
 from anonymizer.operators import Operator, Target
 from anonymizer.operators.keyed import check_key, keyed_digest
+from anonymizer.operators.registry import uses_reversible
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from anonymizer.config import Config
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESSIV
@@ -90,6 +97,16 @@ class Encrypt(Operator):
 
     def replace(self, target: Target) -> str:
         return cipher(self.key).seal(target.label, target.surface)
+
+
+def check_kept_key(config: Config, labels: Iterable[str], *, key_was_random: bool) -> None:
+    """Refuse to encrypt under a random key: nobody could ever decrypt the tokens."""
+    if key_was_random and uses_reversible(config, labels):
+        raise UsageError(
+            f"the encrypt operator needs a key that is kept ({OPTION}): under a random key for "
+            "this run its tokens could never be decrypted",
+            option="key",
+        )
 
 
 @lru_cache(maxsize=8)

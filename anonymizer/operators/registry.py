@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -53,6 +54,12 @@ def resolve(spec: OperatorSpec) -> tuple[type[Operator], dict[str, Any]]:
 def needs_key(spec: OperatorSpec) -> bool:
     """Whether the operator of ``spec`` depends on the secret key (as its class declares)."""
     return resolve(spec)[0].needs_key
+
+
+def uses_reversible(config: Config, labels: Iterable[str]) -> bool:
+    """Whether the operator of one of ``labels`` is reversible (``encrypt``): its output is
+    of use only under a key that is kept, never a random one."""
+    return any(resolve(config.operator_for(label))[0].reversible for label in labels)
 
 
 def make_operator(spec: OperatorSpec, *, key: bytes) -> Operator:
