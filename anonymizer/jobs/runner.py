@@ -71,14 +71,14 @@ class Listener:
 
 def expected_model_sha256(settings: Settings) -> str | None:
     """The SHA-256 of the model the workers will load (``None``: rules only, no tagger)."""
-    from anonymizer.pipeline import default_runtime_path
+    from anonymizer.pipeline import tagger_path
 
     config = settings.config
     if not config.entities & config.model_labels:
         return None
     path = settings.model_path
     if path is None:
-        path = default_runtime_path() if config.model_path == "default" else Path(config.model_path)
+        path = tagger_path(config.model_path)
     return file_sha256(path.resolve())
 
 

