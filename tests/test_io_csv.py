@@ -106,13 +106,16 @@ def test_tsv_uses_tab(tmp_path: Path) -> None:
     assert target.read_bytes() == b"id\tname\n1\tANNA, SVENSSON\n"
 
 
-def test_csv_missing_column_lists_existing(tmp_path: Path) -> None:
+def test_csv_missing_column_counts_the_columns_and_never_quotes_them(tmp_path: Path) -> None:
+    """Without a header the first line is data: its cells are counted, never shown."""
     source = tmp_path / "in.csv"
-    source.write_text("id,namn,anteckning\n1,a,b\n")
+    source.write_text("id,Namn,anteckning\n1,a,b\n")
     with pytest.raises(UsageError) as info:
-        open_reader(source, fmt="csv", fields=["name"])
+        open_reader(source, fmt="csv", fields=["name", "namn"])
     message = str(info.value)
-    assert "'name'" in message and "'id', 'namn', 'anteckning'" in message
+    assert "no column 'name', 'namn'; 3 columns found" in message
+    assert "column 2 differs from 'namn' only in case or spaces" in message
+    assert "'id'" not in message and "anteckning" not in message and "Namn" not in message
 
 
 def test_csv_needs_a_column(tmp_path: Path) -> None:

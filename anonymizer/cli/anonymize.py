@@ -183,6 +183,11 @@ def _split_entities(_: click.Context, __: click.Parameter, value: str | None) ->
     help="Write the run report (JSON) here (default: beside the audit log).",
 )
 @click.option("--part-size", metavar="SIZE", help="Split files into parts of about this size (default 4M).")
+@click.option(
+    "--csv-formula-guard",
+    is_flag=True,
+    help="CSV output for spreadsheets: put ' before each cell starting with = + - @ (+46 numbers too).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.version_option(__version__, "--version", prog_name="anonymize")
 def anonymize(**options: Any) -> None:
@@ -240,6 +245,7 @@ def _run(
     audit_include_text: bool,
     model_path: Path | None,
     quiet: bool,
+    csv_formula_guard: bool,
     cache_size: int,
     on_error: str,
     record_timeout: float,
@@ -284,7 +290,12 @@ def _run(
     with ExitStack() as stack:
         reader = stack.enter_context(
             open_reader(
-                input_path, fmt=fmt, fields=(*whole, *columns), encoding=encoding, chunk_rows=chunk_rows
+                input_path,
+                fmt=fmt,
+                fields=(*whole, *columns),
+                encoding=encoding,
+                chunk_rows=chunk_rows,
+                formula_guard=csv_formula_guard,
             )
         )
         audit = None

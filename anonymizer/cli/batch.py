@@ -100,6 +100,7 @@ def run_batch(
     audit_include_text: bool,
     model_path: Path | None,
     quiet: bool,
+    csv_formula_guard: bool,
     cache_size: int,
     on_error: str,
     record_timeout: float,
@@ -201,6 +202,7 @@ def run_batch(
         on_error=on_error,
         record_timeout=record_timeout or None,
         trust_models=trust_models,
+        formula_guard=csv_formula_guard,
     )
     job_engine: Any
     if engine == "dask":

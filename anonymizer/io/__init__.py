@@ -86,12 +86,15 @@ def open_reader(
     chunk_rows: int = 1000,
     delimiter: str | None = None,
     stdin: BinaryIO | None = None,
+    formula_guard: bool = False,
 ) -> Reader:
     """Open ``source`` (a path, or ``"-"`` for ``stdin``, default ``sys.stdin.buffer``).
 
     ``fields`` are the columns (csv, parquet) or keys (jsonl) to redact; text takes
     none. ``encoding`` applies to text, csv and jsonl. ``delimiter`` (csv only)
-    defaults to a tab for ``.tsv`` files and a comma otherwise. Problems with the
+    defaults to a tab for ``.tsv`` files and a comma otherwise. ``formula_guard`` (csv
+    only): the writer puts a ``'`` before each data cell that a spreadsheet could run as a
+    formula. Problems with the
     request (missing or non-string column) raise :class:`UsageError` here, before any
     output exists; problems in the data raise :class:`InputError` while iterating.
     """
@@ -105,6 +108,8 @@ def open_reader(
         raise UsageError(f"{OPTION} applies to csv, parquet and jsonl input, not to text", option="fields")
     if fmt != "csv" and delimiter is not None:
         raise UsageError("a delimiter applies to csv input only")
+    if fmt != "csv" and formula_guard:
+        raise UsageError(f"the formula guard applies to csv output only, not to {fmt}")
     if fmt == "parquet":
         from anonymizer.io.parquet_format import ParquetReader  # pyarrow takes a while to import
 
@@ -139,6 +144,7 @@ def open_reader(
             encoding=encoding,
             delimiter=delimiter,
             chunk_rows=chunk_rows,
+            formula_guard=formula_guard,
         )
     except BaseException:
         if owned:

@@ -3,7 +3,8 @@
 Each record keeps its raw text; a record whose selected values come back unchanged is
 written as it was read (byte-exact), a changed one is re-quoted with
 ``QUOTE_MINIMAL`` and keeps its own line ending. Empty lines are not records: they are
-kept in place and do not count in record indices.
+kept in place and do not count in record indices. An opt-in formula guard prefixes cells
+that a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``) with ``'``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ from anonymizer.io.lines import LineSource, TextSink, line_ending
 
 # Empty lines held before the next record; past this they are flushed in a chunk.
 MAX_PENDING_BLANK = 4096
+#: What a spreadsheet may read as the start of a formula (OWASP's list): with the formula
+#: guard on, a cell that starts with one is written with a ``'`` before it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_formula(value: str) -> str:
+    """``value`` with a ``'`` before it if a spreadsheet could read it as a formula."""
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _raise_field_limit() -> None:
@@ -75,10 +84,14 @@ class CsvReader(ReaderBase):
         delimiter: str,
         chunk_rows: int,
         first_row: int = 0,
+        formula_guard: bool = False,
     ) -> None:
         """``first_row``: the index of the stream's first record in its file (a part of a file
-        that starts after the header, as :mod:`anonymizer.jobs` reads it)."""
+        that starts after the header, as :mod:`anonymizer.jobs` reads it). ``formula_guard``:
+        its writer puts a ``'`` before every data cell (any column) that a spreadsheet could
+        read as a formula (:data:`FORMULA_START`); the header is written as read."""
         super().__init__(source, stream, owns_stream=owns_stream)
+        self.formula_guard = formula_guard
         check_fields(source, self.fmt, fields)
         if len(delimiter) != 1:
             raise UsageError(f"the CSV delimiter must be one character, got {delimiter!r}")
@@ -200,6 +213,7 @@ class CsvWriter:
     def __init__(self, target: BinaryIO, *, reader: CsvReader) -> None:
         self._sink = TextSink(target, encoding=reader.output_encoding, bom=reader.bom)
         self._column_index = reader.column_index
+        self._guard = reader.formula_guard
         self._buffer = io.StringIO()
         # "\r\n" as terminator makes QUOTE_MINIMAL quote values holding "\r" or "\n".
         self._csv = csv.writer(
@@ -236,6 +250,10 @@ class CsvWriter:
                     if new_row is None:
                         new_row = list(row)
                     new_row[column] = value
+            if self._guard:
+                guarded = [guard_formula(value) for value in (new_row or row)]
+                if guarded != (new_row or row):
+                    new_row = guarded
             text = line.raw if new_row is None else self._format(new_row, line_ending(line.raw))
             self._sink.write(text, record=chunk.first_row + record)
             record += 1

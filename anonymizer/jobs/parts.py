@@ -253,7 +253,13 @@ class OpenPart:
 
 
 def open_part(
-    task: FileTask, part: Part, *, columns: Sequence[str], encoding: str, chunk_rows: int
+    task: FileTask,
+    part: Part,
+    *,
+    columns: Sequence[str],
+    encoding: str,
+    chunk_rows: int,
+    formula_guard: bool = False,
 ) -> OpenPart:
     """A reader of ``part`` (record indices counted from the start of the file) and a
     writer for its output: bytes to concatenate, or (Parquet) an Arrow IPC stream."""
@@ -304,6 +310,7 @@ def open_part(
                 delimiter=_delimiter(task),
                 chunk_rows=chunk_rows,
                 first_row=part.first_row,
+                formula_guard=formula_guard,
             )
     except BaseException:
         stream.close()

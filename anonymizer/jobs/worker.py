@@ -50,6 +50,8 @@ class Settings:
     key: bytes
     columns: tuple[str, ...] = ()
     whole_columns: tuple[tuple[str, str], ...] = ()
+    formula_guard: bool = False
+    """CSV files: a ``'`` before each cell a spreadsheet could run as a formula."""
     """(column, label) of the columns replaced whole, without detection."""
     encoding: str = "utf-8"
     chunk_rows: int = 256
@@ -79,6 +81,7 @@ class Settings:
             "entities": sorted(self.config.entities),
             "columns": list(self.columns),
             **({"whole_columns": [list(pair) for pair in self.whole_columns]} if self.whole_columns else {}),
+            **({"formula_guard": True} if self.formula_guard else {}),
             "encoding": self.encoding,
             "chunk_rows": self.chunk_rows,
             "key": _key_id(self.key) if self.uses_key else None,
@@ -238,6 +241,7 @@ def run_part(
         columns=(*(column for column, _ in settings.whole_columns), *settings.columns),
         encoding=settings.encoding,
         chunk_rows=settings.chunk_rows,
+        formula_guard=settings.formula_guard,
     )
     sent = [0, 0, 0]
 
