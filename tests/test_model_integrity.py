@@ -37,9 +37,11 @@ def evil_model(folder: Path) -> tuple[Path, Path]:
 
 
 def test_every_shipped_model_file_is_pinned_with_its_hash() -> None:
-    shipped = sorted(path.name for pattern in ("*.pt", "*.npz") for path in (ROOT / "models").glob(pattern))
+    shipped = sorted(
+        path.name for pattern in ("*.pt", "*.npz", "*.onnx") for path in (ROOT / "models").glob(pattern)
+    )
     assert sorted(SHIPPED_SHA256) == shipped, (
-        "pin every models/*.pt and *.npz in anonymizer/model/integrity.py"
+        "pin every models/*.pt, *.npz and *.onnx in anonymizer/model/integrity.py"
     )
     for name, digest in SHIPPED_SHA256.items():
         assert integrity.file_sha256(ROOT / "models" / name) == digest, (

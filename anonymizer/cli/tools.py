@@ -14,6 +14,7 @@ from anonymizer import __version__
 from anonymizer.cli.common import exit_codes, split_labels, stderr
 from anonymizer.cli.data_tools import DATA_COMMANDS
 from anonymizer.cli.decrypt import decrypt_command
+from anonymizer.cli.encoder_tools import ENCODER_COMMANDS
 from anonymizer.cli.review import audit_group, demo_command, review_command
 from anonymizer.errors import UsageError
 
@@ -69,13 +70,19 @@ def train(
     max_epochs: int | None,
     threads: int | None,
 ) -> None:
-    """Train the fp32 tagger from the shared data (then run `anonymizer quantize`)."""
+    """Train a tagger from the shared data: the encoder (a recipe with kind = "encoder": import,
+    fine-tune, export to int8 ONNX) or the BiLSTM-CRF (then run `anonymizer quantize`)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from anonymizer.training.train import TrainSettings
     from anonymizer.training.train import train as run_training
 
     with exit_codes():
+        if recipe_kind(settings_path) == "encoder":
+            from anonymizer.cli.encoder_tools import train_encoder_recipe
+
+            click.echo(str(train_encoder_recipe(settings_path, data_root, out, threads)))
+            return
         settings = TrainSettings.load(settings_path, data_root=data_root)
         out.mkdir(parents=True, exist_ok=True)
         logging.basicConfig(
@@ -344,11 +351,11 @@ def _evaluate_tokens(
     from anonymizer.detectors.ner import NerDetector, load_tagger
     from anonymizer.detectors.tagger_repair import TaggerRepair
     from anonymizer.evaluation.evaluate import RepairedTagger, Tagger, evaluate_tokens, read_conll
-    from anonymizer.pipeline import default_runtime_path
+    from anonymizer.pipeline import tagger_path
 
     sentences = list(read_conll(corpus))
     # The runtime, as `anonymize` runs it (a Flair file is exported in memory).
-    model = load_tagger(model_path or default_runtime_path())
+    model = load_tagger(model_path or tagger_path("default"))
     tagger: Tagger = NerDetector(model, batch_size=batch_size)
     if repaired:
         tagger = RepairedTagger(tagger, TaggerRepair.load())
@@ -402,6 +409,19 @@ def _evaluate_documents(
     }
 
 
+def recipe_kind(path: Path) -> str:
+    """A recipe's ``kind`` (``"bilstm"`` when it names none); the TOML is checked on load."""
+    import tomllib
+
+    try:
+        return str(tomllib.loads(path.read_text(encoding="utf-8")).get("kind", "bilstm"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "bilstm"  # the recipe loader names the file and the problem
+
+
+# Building the encoder tagger (anonymizer/cli/encoder_tools.py).
+for command in ENCODER_COMMANDS:
+    tools.add_command(command)
 # Data the tool ships or trains on (anonymizer/cli/data_tools.py).
 for command in DATA_COMMANDS:
     tools.add_command(command)
