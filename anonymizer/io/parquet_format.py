@@ -126,6 +126,25 @@ class ParquetReader(ReaderBase):
                     "only string columns can be redacted"
                 )
 
+    def _values(self, batch: pa.RecordBatch, name: str, first_row: int) -> list[str | None]:
+        """The column's values; a value that is not valid UTF-8 (Arrow does not check all
+        files) is an :class:`InputError` naming its row, as a decoding error in the other
+        formats is."""
+        column = batch.column(name)
+        try:
+            return cast(list[str | None], column.to_pylist())
+        except UnicodeDecodeError:
+            pass
+        for index in range(len(column)):
+            try:
+                column[index].as_py()
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{self.display_name}: record {first_row + index}, column {name!r}: the value is "
+                    f"not valid UTF-8 ({exc.reason}), as a string column must be; repair the file"
+                ) from None
+        raise InputError(f"{self.display_name}: column {name!r}: a value is not valid UTF-8; repair the file")
+
     def writer(self, target: BinaryIO) -> Writer:
         """Row group size and compression follow the input's (first column chunk)."""
         meta = self._file.metadata
@@ -181,7 +200,7 @@ class ParquetReader(ReaderBase):
                     raise InputError(
                         f"{self.display_name}: cannot read Parquet data after row {first_row} ({exc})"
                     ) from None
-                fields: Fields = {name: batch.column(name).to_pylist() for name in self._names}
+                fields: Fields = {name: self._values(batch, name, first_row) for name in self._names}
                 self._rows_read = first_row + batch.num_rows
                 yield Chunk(first_row=first_row, fields=fields, native=ParquetNative(batch))
                 first_row += batch.num_rows
