@@ -8,7 +8,9 @@ it is written like a name:
   than ``common_share`` of the time, or never saw (``Hornstull``, ``Kastanjen``);
 * at a sentence or line start only a word the raw text almost never writes in
   lower case (``Kalle ringde``), since any word may start a sentence;
-* an all-caps word the table does not know (``KTH``; ``BESLUT`` is known);
+* an all-caps word that is a listed name or place (``ANNA``, ``YSTAD``), or one the
+  table does not know that is no compound of ordinary words (``KTH``, ``NORRAN``; not
+  ``BESLUT`` nor the heading ``KÖPEKONTRAKT``);
 * a listed first name in a name position, even when it is an ordinary word
   (``pappa Bo``, ``Dag Berg``): after a title, kinship word or greeting, or before
   a listed surname.
@@ -31,6 +33,7 @@ from anonymizer.span import Rank, Span
 from anonymizer.text import starts_sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-:'\u2019][^\W\d_]+)*")
+_SECTION = re.compile(r"§[^\S\n]*\d+[a-z]?[^\S\n]+$")
 # At a sentence start only words the raw text writes in lower case less often than this.
 _NAME_ONLY_SHARE = 0.05
 
@@ -73,6 +76,8 @@ class UnknownWordDetector:
         self._agencies = frozenset(lists.agencies)
         self._first_names = lists.folded_first_names
         self._surnames = lists.folded_surnames
+        self._not_entities = lexicon.not_entities
+        self._makes = lexicon.vehicle_makes
 
     @classmethod
     def load(cls, *, score: float = 0.5) -> UnknownWordDetector:
@@ -98,16 +103,53 @@ class UnknownWordDetector:
 
     def _flag(self, text: str, words: Sequence[_Word], index: int) -> bool:
         word = words[index].text
-        if not word[0].isupper():
+        if not word[0].isupper() or self._not_a_name(text, words, index):
             return False
         counts = self._counts(word)
         if len(word) > 1 and word.isupper():
-            return counts is None or counts.lower_share < self.common_share
+            if self._listed(word):
+                return True
+            unknown = counts is None or counts.lower_share < self.common_share
+            return unknown and not self._compound(word.casefold())
         if self._in_name_position(words, index):
             return True
         if starts_sentence(text, words[index].start):
             return counts is not None and counts.lower_share < _NAME_ONLY_SHARE
         return counts is None or counts.lower_share < self.common_share
+
+    def _compound(self, folded: str) -> bool:
+        """Two ordinary words written together ("köpekontrakt", "anslagsbevis"): a heading."""
+        for cut in range(3, len(folded) - 2):
+            tail = self.words.get(folded[cut:])
+            if tail is None or tail.total < self.min_count or tail.lower_share < 0.5:
+                continue
+            head = folded[:cut]
+            if any(self._ordinary(part) for part in (head, head[:-1] if head.endswith("s") else head)):
+                return True
+        return False
+
+    def _ordinary(self, word: str) -> bool:
+        counts = self.words.get(word)
+        return counts is not None and counts.total >= self.min_count and counts.lower_share >= 0.5
+
+    def _listed(self, word: str) -> bool:
+        folded = word.casefold()
+        return folded in self._first_names or folded in self._surnames or folded in self._places
+
+    def _not_a_name(self, text: str, words: Sequence[_Word], index: int) -> bool:
+        """Acronyms and services no one is named (lexicon not_entities), the head of an
+        acronym compound ("VPN-inloggning"), a key of "KEY=value", the heading after
+        a section sign ("§ 4 Vattenskada") and a car model after its make."""
+        word = words[index]
+        if word.text in self._not_entities or text.startswith("=", word.end):
+            return True
+        head, dash, _ = word.text.partition("-")
+        if dash and head.isupper() and len(head) > 1:
+            return True
+        before = text[max(0, word.start - 8) : word.start]
+        if _SECTION.search(before):
+            return True
+        return index > 0 and words[index - 1].text.casefold() in self._makes
 
     def _in_name_position(self, words: Sequence[_Word], index: int) -> bool:
         """A listed first name after a title, kinship word or greeting, or before a

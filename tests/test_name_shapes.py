@@ -1,0 +1,58 @@
+"""Names by their position (issue 21, item 5) and the strict preset's name fields (item 7),
+with negatives: form labels, roles and headings stay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from anonymizer.detectors.name_shapes import NameShapeDetector, load_name_shape_words
+from anonymizer.errors import ConfigError
+
+DEFAULT = NameShapeDetector.load()
+STRICT = NameShapeDetector.load(strict=True)
+
+
+def found(text: str, detector: NameShapeDetector = DEFAULT) -> list[str]:
+    return [text[s.start : s.end] for s in detector.find(text)]
+
+
+def test_chat_speakers_before_a_time_stamp() -> None:
+    chat = "fre 7 juni\nJossan 19:22: MIDSOMMAR?\nAmina 19:23: JA\nkalle 19:45: jag e på\nMamma 15:41: Ok\n"
+    assert found(chat) == ["Jossan", "Amina", "kalle"]
+    assert found("[08:33] Ville: kommer snart") == ["Ville"]
+
+
+def test_chat_speakers_without_a_stamp_in_a_chat() -> None:
+    chat = "fatima: han som\nlinus: nej??\nmirre: ni vet\nnicke: det VAR du\n"
+    assert found(chat) == ["fatima", "linus", "mirre", "nicke"]
+    form = "Besöksdatum: 2024-02-13\nBesökstyp: Mottagning\nKontaktorsak: Yrsel\nNeuro: ua\n"
+    assert found(form) == []  # a form's labels are no speakers
+    assert found("fatima: hej") == []  # one line is no chat
+
+
+def test_initials_and_names_after_a_signature_mark() -> None:
+    notes = "2024-01-02 07:45  Sign. TL\nVaken.\n2024-01-06 19:30  Sign. Dag H\nKontroll: NP / attest"
+    assert found(notes) == ["TL", "Dag H", "NP"]
+    assert found("Kontroll: Ja, sign: Ok") == []
+
+
+def test_name_fields_pairs_and_nicknames() -> None:
+    assert found("Kassör: Stig Ek\nSäljare: Ingen uppgift\nHandläggare: Bo") == ["Stig Ek", "Bo"]
+    assert found("Lisa och Bo kom. Glas och Porslin.") == ["Lisa", "Bo"]
+    assert "Jossan" in found('Suppleant 1 år: Johanna "Jossan" Björk (nyval)')
+    assert found("Intern klient: HUD-LT-0377") == []
+
+
+def test_strict_takes_every_name_field_value() -> None:
+    text = "Säljare: Strand\nKontaktperson: Sten Flod"
+    assert found(text, STRICT) == ["Strand", "Sten Flod"]
+    assert found("Säljare: Ingen uppgift", STRICT) == []
+
+
+def test_words_file_errors_name_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "shapes.toml"
+    path.write_text('fields = ["namn"]\nsignature_marks = "sign"\nnot_speakers = ["du"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"shapes.toml: signature_marks: expected a list"):
+        load_name_shape_words(path)
