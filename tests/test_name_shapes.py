@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from anonymizer.config import load_config
 from anonymizer.detectors.name_shapes import NameShapeDetector, load_name_shape_words
+from anonymizer.detectors.patterns import PatternDetector
 from anonymizer.errors import ConfigError
 
 DEFAULT = NameShapeDetector.load()
@@ -56,3 +58,31 @@ def test_words_file_errors_name_file_and_key(tmp_path: Path) -> None:
     path.write_text('fields = ["namn"]\nsignature_marks = "sign"\nnot_speakers = ["du"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"shapes.toml: signature_marks: expected a list"):
         load_name_shape_words(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("FÖRVALTNINGSRÄTTEN I LINKÖPING\nEnhet 2", "FÖRVALTNINGSRÄTTEN I LINKÖPING"),
+        ("SVENSKA KYRKAN - HÄRNÖSANDS DOMKYRKOFÖRSAMLING", "HÄRNÖSANDS DOMKYRKOFÖRSAMLING"),
+        ("STYRELSEMÖTE I BRF KASTANJEN 7", "BRF KASTANJEN 7"),
+        ("Solgläntans vård- och omsorgsboende, Sandvikens kommun", "Solgläntans vård- och omsorgsboende"),
+        ("Maja, förskollärare, Förskolan Trollsländan", "Förskolan Trollsländan"),
+        ("Skola: Skiljeboskolan", "Skiljeboskolan"),
+        ("Gunilla Suorra (S), ordförande", "S"),
+        ("IFK Göteborg mot Malmö FF", "Malmö FF"),
+    ],
+)
+def test_organisation_shapes(text: str, value: str) -> None:
+    assert value in [text[s.start : s.end] for s in _ORG_RULES.find(text) if s.label == "ORG"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Storlek (M) och vikt (L)", "Förskolan är stängd. Varje förskola har", "BESLUT\nDOM", "Skola: ja"],
+)
+def test_what_is_no_organisation(text: str) -> None:
+    assert [s for s in _ORG_RULES.find(text) if s.label == "ORG"] == []
+
+
+_ORG_RULES = PatternDetector(load_config(None).recognizers)

@@ -382,6 +382,9 @@ EXAMPLES = {
     "tme_day_month": "Flyttar till Oxelösund 1/3.",
     "tme_den_day": "Natten mellan den 28 och",
     "tme_english_month": "Published March 2025",
+    "org_capitals": "FÖRVALTNINGSRÄTTEN I LINKÖPING",
+    "org_shapes": "Hon bor på Solgläntans vård- och omsorgsboende.",
+    "org_party": "Gunilla Suorra (S), ordförande",
 }
 
 
