@@ -385,6 +385,8 @@ EXAMPLES = {
     "org_capitals": "FÖRVALTNINGSRÄTTEN I LINKÖPING",
     "org_shapes": "Hon bor på Solgläntans vård- och omsorgsboende.",
     "org_party": "Gunilla Suorra (S), ordförande",
+    "address_field": "Adress: Ringdansen 38",
+    "loc_dateline": "Magnus Ek, rektor\nSpånga 2024-10-04\n",
 }
 
 

@@ -122,3 +122,19 @@ def test_tagger_threshold_only_adds_spans() -> None:
         assert set(before) <= set(after)
     assert sum(map(len, lowered)) > sum(map(len, plain))
     assert NerDetector(model, threshold=1.01).detect(texts) == plain  # nothing reaches it
+
+
+def test_strict_names_in_lower_case_and_what_is_no_name() -> None:
+    from anonymizer.detectors.unknown import UnknownWordDetector
+
+    detector = UnknownWordDetector.load()
+
+    def found(text: str) -> list[str]:
+        return [f"{text[s.start : s.end]}:{s.label}" for s in detector.find(text)]
+
+    assert found("vi åker till visby i sommar med amira") == ["visby:LOC", "amira:PER"]
+    assert found("jag var i affären och sen på stan") == []  # ordinary words in lower case
+    assert found("Trygghetslarm med GPS och SIP enligt LSS") == []  # not_entities
+    assert found("Det gäller VPN-inloggning och ROT-avdrag, TTY=pts/0") == []
+    assert found("§ 4 Vattenskada\nKÖPEKONTRAKT") == []  # a heading, a compound in capitals
+    assert found("Hos ANNA LINDQVIST") == ["ANNA LINDQVIST:PER"]

@@ -11,6 +11,8 @@ it is written like a name:
 * an all-caps word that is a listed name or place (``ANNA``, ``YSTAD``), or one the
   table does not know that is no compound of ordinary words (``KTH``, ``NORRAN``; not
   ``BESLUT`` nor the heading ``KÖPEKONTRAKT``);
+* a name written in lower case, as chats do, that is no ordinary word: a listed first
+  name (``amira``), or a listed place after a preposition of place (``till visby``);
 * a listed first name in a name position, even when it is an ordinary word
   (``pappa Bo``, ``Dag Berg``): after a title, kinship word or greeting, or before
   a listed surname.
@@ -33,6 +35,7 @@ from anonymizer.span import Rank, Span
 from anonymizer.text import starts_sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-:'\u2019][^\W\d_]+)*")
+_PLACE_PREPOSITIONS = frozenset({"i", "till", "från", "vid", "på", "mot", "ur", "utanför", "nära", "genom"})
 _SECTION = re.compile(r"§[^\S\n]*\d+[a-z]?[^\S\n]+$")
 # At a sentence start only words the raw text writes in lower case less often than this.
 _NAME_ONLY_SHARE = 0.05
@@ -77,6 +80,7 @@ class UnknownWordDetector:
         self._first_names = lists.folded_first_names
         self._surnames = lists.folded_surnames
         self._not_entities = lexicon.not_entities
+        self._folded_places = frozenset(place.casefold() for place in lists.places)
         self._makes = lexicon.vehicle_makes
 
     @classmethod
@@ -103,7 +107,9 @@ class UnknownWordDetector:
 
     def _flag(self, text: str, words: Sequence[_Word], index: int) -> bool:
         word = words[index].text
-        if not word[0].isupper() or self._not_a_name(text, words, index):
+        if not word[0].isupper():
+            return word[0].islower() and self._lower_case_name(words, index)
+        if self._not_a_name(text, words, index):
             return False
         counts = self._counts(word)
         if len(word) > 1 and word.isupper():
@@ -117,6 +123,21 @@ class UnknownWordDetector:
             return counts is not None and counts.lower_share < _NAME_ONLY_SHARE
         return counts is None or counts.lower_share < self.common_share
 
+    def _lower_case_name(self, words: Sequence[_Word], index: int) -> bool:
+        """A name written in lower case, as chats do: a listed first name, or a listed place
+        after a preposition of place ("till visby"), that is no ordinary word."""
+        word = words[index].text
+        counts = self._counts(word)
+        if counts is not None and counts.lower_share >= self.common_share:
+            return False
+        folded = word.casefold()
+        if folded in self._first_names:
+            return True
+        before = words[index - 1].text.casefold() if index > 0 else ""
+        return before in _PLACE_PREPOSITIONS and (
+            folded in self._folded_places or word.title() in self._places
+        )
+
     def _compound(self, folded: str) -> bool:
         """Two ordinary words written together ("köpekontrakt", "anslagsbevis"): a heading."""
         for cut in range(3, len(folded) - 2):
@@ -124,7 +145,8 @@ class UnknownWordDetector:
             if tail is None or tail.total < self.min_count or tail.lower_share < 0.5:
                 continue
             head = folded[:cut]
-            if any(self._ordinary(part) for part in (head, head[:-1] if head.endswith("s") else head)):
+            linked = head[:-1] if head[-1] in "saeou" else head  # "anslags", "köpe"
+            if self._ordinary(head) or self._ordinary(linked):
                 return True
         return False
 
@@ -187,6 +209,8 @@ class UnknownWordDetector:
 
     def _place_like(self, surface: str, folded: Sequence[str], parts: Sequence[str]) -> bool:
         if surface in self._places or any(part in self._places for part in parts):
+            return True
+        if surface.islower() and surface.casefold() in self._folded_places:
             return True
         return (
             len(parts) == 1
