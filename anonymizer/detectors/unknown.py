@@ -35,6 +35,7 @@ from anonymizer.span import Rank, Span
 from anonymizer.text import starts_sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-:'\u2019][^\W\d_]+)*")
+_FUNCTION_WORD_COUNT = 5000
 _PLACE_PREPOSITIONS = frozenset({"i", "till", "från", "vid", "på", "mot", "ur", "utanför", "nära", "genom"})
 _SECTION = re.compile(r"§[^\S\n]*\d+[a-z]?[^\S\n]+$")
 # At a sentence start only words the raw text writes in lower case less often than this.
@@ -113,8 +114,8 @@ class UnknownWordDetector:
             return False
         counts = self._counts(word)
         if len(word) > 1 and word.isupper():
-            if self._listed(word):
-                return True
+            if self._listed(word):  # a listed name, unless a function word ("OM", "TILL", "MAN")
+                return counts is None or counts.total < _FUNCTION_WORD_COUNT or counts.lower_share < 0.85
             unknown = counts is None or counts.lower_share < self.common_share
             return unknown and not self._compound(word.casefold())
         if self._in_name_position(words, index):
@@ -131,6 +132,8 @@ class UnknownWordDetector:
         if counts is not None and counts.lower_share >= self.common_share:
             return False
         folded = word.casefold()
+        if folded in self._name_position or folded in self._makes:
+            return False
         if folded in self._first_names:
             return True
         before = words[index - 1].text.casefold() if index > 0 else ""
@@ -163,7 +166,11 @@ class UnknownWordDetector:
         acronym compound ("VPN-inloggning"), a key of "KEY=value", the heading after
         a section sign ("§ 4 Vattenskada") and a car model after its make."""
         word = words[index]
-        if word.text in self._not_entities or text.startswith("=", word.end):
+        if (
+            word.text in self._not_entities
+            or text.startswith("=", word.end)
+            or word.text.casefold() in self._makes
+        ):
             return True
         head, dash, _ = word.text.partition("-")
         if dash and head.isupper() and len(head) > 1:
