@@ -255,6 +255,7 @@ CASES = [
     Case("empty-text", "in.txt", text(""), OK, "", expect=exactly(b"")),
     Case("blank-lines-only", "in.txt", text("\n \n\t\n"), OK, "", expect=exactly(b"\n \n\t\n")),
     Case("missing-input", "absent.csv", lambda path, marker: None, USAGE, "absent.csv: no such file", COLUMN),
+    Case("fifo-input", "in.csv", lambda path, marker: os.mkfifo(path), USAGE, "in.csv: not a regular file but a FIFO (named pipe); only regular files are read (pipe a stream to stdin instead)", COLUMN),
     # --- huge cells and tokens, Unicode (offsets exact)
     Case("huge-token", "in.txt", text("MARK " + "x" * 1_000_000 + f" {PNR}\n"), OK, "", expect=redacted("x" * 1_000_000 + " [PNR_1]")),
     Case("huge-cell", "in.csv", text("id,text\n1," + "ord " * 250_000 + f"MARK {PNR}\n"), OK, "", COLUMN, expect=redacted("ord MARK [PNR_1]")),

@@ -268,6 +268,10 @@ def _run(
     if audit_path is not None and input_path != STDIN and _same_file(Path(input_path), audit_path):
         raise UsageError(f"{audit_path}: the audit log path is the input file; choose another --audit path")
     if input_path != STDIN and not Path(input_path).is_file():
+        if Path(input_path).exists():  # a FIFO or device: never opened here
+            from anonymizer.jobs.plan import not_a_file
+
+            raise UsageError(f"{input_path}: {not_a_file(os.stat(input_path).st_mode)}")
         raise UsageError(f"{input_path}: no such file")
     if audit_include_text and audit_path is None:
         raise UsageError("--audit-include-text needs --audit PATH")

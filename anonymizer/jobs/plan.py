@@ -113,7 +113,7 @@ def not_a_file(mode: int) -> str:
     """Why a job does not read a path of this ``st_mode``: it is no regular file."""
     kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
     kind = next((name for test, name in kinds if test(mode)), "a device")
-    return f"not a regular file but {kind}; a job reads regular files only (pipe a stream to stdin instead)"
+    return f"not a regular file but {kind}; only regular files are read (pipe a stream to stdin instead)"
 
 
 def _inside(path: Path, folder: Path | None) -> bool:
