@@ -91,10 +91,15 @@ def _is_abbreviation(word: str) -> bool:
 
 
 def sentences(text: str, *, max_tokens: int = 120) -> Iterator[list[Token]]:
-    """Yield the tokens of each sentence. Lines are never joined; long runs are cut."""
-    for line in re.finditer(r"[^\n]+", text):
+    """Yield the tokens of each sentence; long runs are cut.
+
+    A line is its own unit unless it was cut inside a sentence (:func:`wrapped`): a
+    hard-wrapped line of prose, or a line that ends in a name whose surname is alone at
+    the start of the next ("...skrev Anna\nLindqvist i går"). Offsets stay those of
+    ``text``: a sentence may then hold a line break between two tokens.
+    """
+    for tokens in _paragraph_lines(text):
         current: list[Token] = []
-        tokens = tokenize(text, line.start(), line.end())
         for index, token in enumerate(tokens):
             current.append(token)
             following = tokens[index + 1] if index + 1 < len(tokens) else None
@@ -103,6 +108,59 @@ def sentences(text: str, *, max_tokens: int = 120) -> Iterator[list[Token]]:
                 current = []
         if current:
             yield current
+
+
+def _paragraph_lines(text: str) -> Iterator[list[Token]]:
+    """The tokens of each line, a line cut inside a sentence joined with the next."""
+    joined: list[Token] = []
+    previous = ""
+    lines = list(_LINE.finditer(text))
+    width = max((len(line.group().rstrip()) for line in lines), default=0)
+    for line in lines:
+        tokens = tokenize(text, line.start(), line.end())
+        if not tokens:
+            continue
+        adjacent = joined and text.count("\n", joined[-1].end, tokens[0].start) == 1
+        if adjacent and wrapped(previous, line.group(), joined, tokens, width=width):
+            joined.extend(tokens)
+        else:
+            if joined:
+                yield joined
+            joined = tokens
+        previous = line.group()
+    if joined:
+        yield joined
+
+
+def wrapped(line: str, following: str, tokens: list[Token], next_tokens: list[Token], *, width: int) -> bool:
+    """Whether ``line`` (its ``tokens``) was cut inside a sentence that goes on in ``following``.
+
+    Both must meet with words, the line must not be a table row, and the next not a
+    field, a chat line, a list item or a heading. Then either the line was wrapped: it is
+    40 characters or more and the next line's first word would not have fitted on it
+    within ``width``, the widest line of the text (hard-wrapped mail); or it is cut inside
+    a quoted cell, ending in a capitalised word, with the next line opening with a
+    capitalised word standing alone ('"Anna\nLindqvist"').
+    """
+    last, first = tokens[-1].text, next_tokens[0].text
+    if not (last[0].isalpha() and first[0].isalpha()) or (last.isupper() and len(last) > 1):
+        return False
+    if "\t" in line or line.count(";") >= 2 or line.count("|") >= 2 or _FIELD_LINE.match(following):
+        return False
+    length = len(line.rstrip())
+    if length >= _WRAPPED_LINE and length + 1 + len(first) > width:
+        return not following.lstrip().isupper()
+    alone = len(next_tokens) == 1 or not next_tokens[1].text[0].isalnum()
+    quoted = line.count('"') % 2 == 1
+    return quoted and last[0].isupper() and first[0].isupper() and alone
+
+
+_LINE = re.compile(r"[^\n]+")
+_WRAPPED_LINE = 40
+# A line that opens a field, a chat turn or a list item: "Namn: ...", "Anna 19:22: ...", "- ...".
+_FIELD_LINE = re.compile(
+    r"[^\S\n]*(?:[-*•\u2013>]|\d|[\w.\-]+(?:[^\S\n][\w.\-]+)?[^\S\n]*(?:\d{1,2}[:.]\d{2}[^\S\n]*)?:)"
+)
 
 
 def _ends_sentence(token: Token, following: Token | None) -> bool:

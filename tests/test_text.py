@@ -52,3 +52,37 @@ def test_tokens_are_exact_disjoint_slices_covering_all_visible_characters(text: 
     covered = {i for token in tokens for i in range(token.start, token.end)}
     visible = {i for i, char in enumerate(text) if not char.isspace() and char != "\n"}
     assert visible <= covered
+
+
+def test_a_line_cut_inside_a_sentence_joins_the_next() -> None:
+    def joined(text: str) -> list[str]:
+        return [" ".join(t.text for t in s) for s in sentences(text)]
+
+    wrapped = "Jag pratade med handläggaren i går och hon sa att Anna\nLindqvist ringer i morgon."
+    assert joined(wrapped) == [
+        "Jag pratade med handläggaren i går och hon sa att Anna Lindqvist ringer i morgon ."
+    ]
+    assert joined('101;"Anna\nLindqvist";Lund') == ['101 ; " Anna Lindqvist " ; Lund']
+    # not joined: a signature, an address block, a chat, a form, a table, a heading
+    assert joined("Hälsningar\nKarin") == ["Hälsningar", "Karin"]
+    assert joined("Anna Berg\nStorgatan 1") == ["Anna Berg", "Storgatan 1"]
+    assert joined("Helena Strand\nÖverläkare") == ["Helena Strand", "Överläkare"]
+    header = (
+        "2024-03-05 Akutbesök, tandläkare Josefin Strand, assistent Mirela\nPat ringde i dag." + " x" * 60
+    )
+    assert len(joined(header)) == 2  # a short line among long ones was not wrapped
+    chat = "Vincent 17:53: ica kvantum vid storheden och lite mer text\nMamma 17:55: Jag ringer"
+    assert joined(chat) == [
+        "Vincent 17:53 : ica kvantum vid storheden och lite mer text",
+        "Mamma 17:55 : Jag ringer",
+    ]
+    form = "Beskrivning av händelsen som hände på förmiddagen i går\nNamn: Anna"
+    assert len(joined(form)) == 2
+    assert len(joined("a;b;c och en lång rad med text som fortsätter här\nBerg")) == 2
+    assert len(joined("Detta är en lång rad med text som fortsätter här i\n\nNästa stycke")) == 2
+
+
+def test_joined_lines_keep_exact_offsets() -> None:
+    text = "Hon sa att hon hade pratat med Anna\r\nLindqvist."
+    tokens = [token for sentence in sentences(text) for token in sentence]
+    assert all(text[t.start : t.end] == t.text for t in tokens)
