@@ -44,6 +44,11 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Tel \uff10\uff17\uff10-\uff11\uff12\uff13 \uff14\uff15 \uff16\uff17", None, "PHONE"),
         ("Pnr 1971\u200b0322-4158", "1971\u200b0322-4158", "PNR"),
         ("mejla anna.\u200blind@firma.se", "anna.\u200blind@firma.se", "EMAIL"),
+        ("Bankgiro 5417 8728", "5417 8728", "BANK"),
+        ("Plusgiro 4777772", "4777772", "BANK"),
+        ("Betalt med kort 4571 2345 6789 0120", "4571 2345 6789 0120", "BANK"),
+        ("Bank: Swedbank 8327-9 943 110 276-5", "8327-9 943 110 276-5", "BANK"),
+        ("Nordea personkonto 3300 800312-1234", "3300 800312-1234", "BANK"),
         # a tab is a column gap, not a separator inside a number
         ("18/3 10:41\tSwish\t073-560 18 24\t15 000 kr", "073-560 18 24", "PHONE"),
     ],
@@ -69,9 +74,11 @@ def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
         "Vikten ABC 123 kg",
         "Dnr BUN 2024/0211",
         "Se SFS 123 och LSS 456",
-        "Telefontid 8-17, 12 34 56 78 90 stycken",
+        "Vi räknade 12 34 56 78 90 stycken",
         "Fakturanummer 2077474-0 förfaller",  # a Y-tunnus shape without its word
         "Belopp 13585628 öre",  # a CVR shape without its word
+        "Order 1234 5678 9012 3456 skickad",  # sixteen digits failing Luhn
+        "Banken har 12 500 kr på kontot sedan 2024-01-15",
     ],
 )
 def test_amounts_case_numbers_dates_and_codes_stay(text: str) -> None:
