@@ -57,6 +57,12 @@ def test_time_shapes(text: str, value: str) -> None:
         "Ökningen var till 12 % i fjol.",
         "Resolution 398 27 March antogs.",
         "Version 2.1/3 släpps.",
+        "Fribeloppet uppgår till 1 500 000 kronor.",
+        "Bidraget betalas ut till 1. en förälder som",
+        "Volymen räknas om till 15°C.",
+        "Alla röstar vid ett och samma tillfälle.",
+        "Avvikelser från 11 a-11 c §§ och till 11 a §",
+        "Gränserna 50, 66 2/3 och 90 procent",
     ],
 )
 def test_counts_amounts_and_fractions_stay(text: str) -> None:
