@@ -10,8 +10,8 @@
 
 By default a speaker or field value must look like a name (a listed first name or
 surname, or a word the common-word table does not know as an ordinary word);
-``strict`` (the strict preset's ``rules.name_fields``) takes every value that is not
-a role or heading word. The field, mark and role words are data
+``strict`` (the strict preset's ``rules.name_fields``) also takes an ordinary word that
+is often capitalised ("Stig", "Sten"), never a role or heading word. The field, mark and role words are data
 (``rules/name_shapes.toml``). Pure after loading.
 """
 
@@ -33,6 +33,9 @@ from anonymizer.span import Rank, Span
 __all__ = ["NameShapeDetector", "NameShapeWords", "load_name_shape_words"]
 
 SCORE = 0.8
+# Strict: a field value or speaker that the raw text writes in lower case less often than
+# this is a name ("Stig", "Bo", "Sten"); above it, an ordinary word ("Ingen", "Mamma").
+_STRICT_SHARE = 0.9
 _STAMP = r"\[?\d{1,2}[:.]\d{2}(?::\d{2})?\]?"
 _NAME = r"[^\W\d_][\w.\-']{0,30}"
 _CAPITALISED = r"[A-ZÅÄÖÉÜ][\w'\-]*"
@@ -151,7 +154,10 @@ class NameShapeDetector:
             return False
         if not words or words[0].casefold() in self.words.not_speakers or words[0].casefold() in _NOT_IN_NAME:
             return False
-        return self.strict or self._namelike(words[0])
+        if self._namelike(words[0]):
+            return True
+        counts = self.common.get(words[0].casefold())  # strict: an ordinary word used as a name
+        return self.strict and counts is not None and counts.lower_share < _STRICT_SHARE
 
     def _speakers(self, text: str) -> Iterator[tuple[int, int]]:
         if ":" not in text:

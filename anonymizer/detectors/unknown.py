@@ -36,6 +36,7 @@ from anonymizer.text import starts_sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-:'\u2019][^\W\d_]+)*")
 _FUNCTION_WORD_COUNT = 5000
+_AMOUNT_BEFORE = re.compile(r"\d[^\S\n]?$")
 _PLACE_PREPOSITIONS = frozenset({"i", "till", "från", "vid", "på", "mot", "ur", "utanför", "nära", "genom"})
 _SECTION = re.compile(r"§[^\S\n]*\d+[a-z]?[^\S\n]+$")
 # At a sentence start only words the raw text writes in lower case less often than this.
@@ -117,7 +118,9 @@ class UnknownWordDetector:
             if self._listed(word):  # a listed name, unless a function word ("OM", "TILL", "MAN")
                 return counts is None or counts.total < _FUNCTION_WORD_COUNT or counts.lower_share < 0.85
             unknown = counts is None or counts.lower_share < self.common_share
-            return unknown and not self._compound(word.casefold())
+            after_amount = _AMOUNT_BEFORE.search(text, max(0, words[index].start - 12), words[index].start)
+            short = len(word) < 3 and starts_sentence(text, words[index].start)  # "BT 124/76" in a note
+            return unknown and not short and not after_amount and not self._compound(word.casefold())
         if self._in_name_position(words, index):
             return True
         if starts_sentence(text, words[index].start):
@@ -178,6 +181,10 @@ class UnknownWordDetector:
         before = text[max(0, word.start - 8) : word.start]
         if _SECTION.search(before):
             return True
+        if text.startswith(":", word.end) and (
+            word.start == 0 or text[: word.start].rstrip(" \t")[-1:] in ("", "\n")
+        ):
+            return True  # a form's label at a line start ("Inkom: 2024-04-17")
         return index > 0 and words[index - 1].text.casefold() in self._makes
 
     def _in_name_position(self, words: Sequence[_Word], index: int) -> bool:
