@@ -49,6 +49,7 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Betalt med kort 4571 2345 6789 0120", "4571 2345 6789 0120", "BANK"),
         ("Bank: Swedbank 8327-9 943 110 276-5", "8327-9 943 110 276-5", "BANK"),
         ("Nordea personkonto 3300 800312-1234", "3300 800312-1234", "BANK"),
+        ("Mitt kontonummer är 83279 9431102765", "83279 9431102765", "BANK"),
         # a tab is a column gap, not a separator inside a number
         ("18/3 10:41\tSwish\t073-560 18 24\t15 000 kr", "073-560 18 24", "PHONE"),
     ],

@@ -44,6 +44,11 @@ def found(text: str) -> list[tuple[str, str]]:
             "PNR",
         ),
         ("trettio åtta", None, None),
+        (
+            "numret är noll sju noll... eh fem fem två, trettioåtta elva",
+            "noll sju noll... eh fem fem två, trettioåtta elva",
+            "PHONE",
+        ),
         ("Kontonummer: 123 fyrtiofem sextiosju åttio", "123 fyrtiofem sextiosju åttio", "BANK"),
     ],
 )

@@ -32,7 +32,9 @@ CONTEXT_WINDOW = 60
 MIN_DIGITS = 7
 MIN_DIGITS_IN_CONTEXT = 4
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
-_GAP = re.compile(r"[^\S\n]*[,\-\u2013]?[^\S\n]*")
+# Between two words of a number: spaces, a comma or dash, a pause ("...") or a filler.
+_GAP = re.compile(r"(?:[^\S\n]*(?:[,\-\u2013.\u2026]+|(?i:eh|öh|ehm|hm|mm)(?!\w)))*[^\S\n]*")
+_FILLERS = frozenset({"eh", "öh", "ehm", "hm", "mm"})
 _TLDS = "se|com|nu|org|net|eu|io|fi|no|dk|de|info"
 
 
@@ -176,6 +178,8 @@ class SpokenNumberDetector:
         run: list[_Word] = []
         spoken = False
         for match in _TOKEN.finditer(text):
+            if run and match.group().casefold() in _FILLERS:
+                continue  # a pause inside a number read aloud
             value = self.words.value(match.group())
             joined = bool(run) and _GAP.fullmatch(text, run[-1].end, match.start()) is not None
             if value is not None and joined:
