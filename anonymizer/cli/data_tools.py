@@ -151,7 +151,7 @@ def build_lexicon_command(data_root: Path, out: Path, min_count: int) -> None:
     "--model",
     "model_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="With --tagger self: the runtime or Flair file (default: the shipped model).",
+    help="With --tagger self: a runtime, encoder (.onnx) or Flair file (default: the default tagger).",
 )
 @click.option(
     "--min-confidence",
@@ -197,10 +197,12 @@ def silver(
             raise UsageError(f"{root / 'text'}: no *.txt.gz raw text files; point --data-root at shared/data")
         tagger: SentenceTagger
         if tagger_name == "self":
-            from anonymizer.model.runtime import load_runtime
-            from anonymizer.pipeline import default_runtime_path
+            from anonymizer.detectors.ner import NerDetector, load_tagger
+            from anonymizer.pipeline import tagger_path
 
-            runtime = load_runtime(model_path or default_runtime_path()).runtime
+            runtime = NerDetector(load_tagger(model_path or tagger_path("default"))).runtime
+            if runtime is None:
+                raise UsageError(f"{model_path}: --tagger self runs runtime and encoder files only")
             tagger = RuntimeTagger(runtime, min_confidence=min_confidence)
         else:
             if build:

@@ -120,7 +120,7 @@ def import_encoder(recipe_path: Path, data_root: Path | None, out: Path) -> None
 @click.option(
     "--keep-fp32",
     multiple=True,
-    help="Leave MatMul nodes whose name holds this text in fp32 (repeatable), e.g. output/dense.",
+    help="Leave MatMul nodes whose name matches this regular expression in fp32 (repeatable).",
 )
 @click.option(
     "--window", type=click.IntRange(min=8), help="Sub-words per run (default: the model's positions)."

@@ -45,6 +45,8 @@ _SMALL_F32 = np.float32(6.1e-5)
 _SMALL_SCALE = float(_SMALL_F32)
 # float32 holds every integer below 2**24 exactly, so integer dot products below it are exact.
 _EXACT_F32 = 2**24
+# Characters of one token the model sees (its first and last half): no word is this long.
+MAX_TOKEN_CHARS = 100
 # Sentences computed together by the int8 path: a bound on memory, not on results.
 _SENTENCES_PER_CALL = 64
 
@@ -478,6 +480,7 @@ class TaggerRuntime:
         # int8 layers give each sentence its own ranges, so sentences run together; fp32
         # layers would not be exact across batch shapes (a BLAS sums in its own order).
         size = _SENTENCES_PER_CALL if self.batchable else 1
+        sentences = [[clip_token(token) for token in tokens] for tokens in sentences]
         results: list[TaggedSentence] = []
         # exp(-x) of a very negative gate overflows: the sigmoid is 0, as it should be.
         with _one_blas_thread(), np.errstate(over="ignore"):
@@ -577,6 +580,12 @@ def load_runtime(path: Path) -> LoadedRuntime:
 @functools.lru_cache(maxsize=4)
 def _load_runtime(path: Path, mtime_ns: int) -> LoadedRuntime:
     digest = file_sha256(path)
+    if not is_array_file(path) and not _looks_like_torch_file(path):
+        raise UsageError(
+            f"{path}: not a model file (neither a runtime, Flair nor ONNX file: corrupt, truncated or "
+            f"something else); reinstall the package or pass another model file with {OPTION}",
+            option="model_path",
+        )
     try:
         if is_array_file(path):
             payload, exported = read_arrays(path), False
@@ -599,3 +608,20 @@ def _load_runtime(path: Path, mtime_ns: int) -> LoadedRuntime:
     except (RuntimeFormatError, KeyError, TypeError, AttributeError) as error:
         raise AnonymizerError(f"{path}: not a tagger model the runtime can run ({error})") from error
     return LoadedRuntime(runtime, path, digest, exported=exported)
+
+
+def clip_token(token: str) -> str:
+    """A token longer than :data:`MAX_TOKEN_CHARS` as its first and last half of that: what the
+    model sees of a base64 blob or a minified line, so time and memory stay linear in the input
+    (the character LSTM runs over every character it is given)."""
+    if len(token) <= MAX_TOKEN_CHARS:
+        return token
+    half = MAX_TOKEN_CHARS // 2
+    return token[:half] + token[-half:]
+
+
+def _looks_like_torch_file(path: Path) -> bool:
+    """A zip archive (torch's format since 1.6) or a pickle (protocol 2 or later), by its first bytes."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    return head == b"PK\x03\x04" or (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,8 +63,8 @@ def export_onnx(
 ) -> dict[str, Any]:
     """Write ``output`` (written beside it and renamed); return facts for the model card.
 
-    ``keep_fp32``: substrings of MatMul node names left in fp32 by the int8 quantizer
-    (for example ``"output/dense"``, the FFN outputs, where int8 costs the most accuracy).
+    ``keep_fp32``: regular expressions; MatMul nodes whose name one matches stay fp32 in the
+    int8 file (``layer\\.\\d+/output/dense``: the FFN outputs, where int8 costs the most accuracy).
     """
     import onnx
     import torch
@@ -104,7 +105,7 @@ def export_onnx(
             excluded = [
                 n.name
                 for n in graph.graph.node
-                if n.op_type == "MatMul" and any(k in n.name for k in keep_fp32)
+                if n.op_type == "MatMul" and any(re.search(pattern, n.name) for pattern in keep_fp32)
             ]
             final = Path(folder) / "int8.onnx"
             quantize_dynamic(

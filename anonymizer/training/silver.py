@@ -28,6 +28,7 @@ from anonymizer.detectors.time import TimeDetector
 from anonymizer.text import sentences as split_sentences
 
 if TYPE_CHECKING:
+    from anonymizer.model.encoder import EncoderRuntime
     from anonymizer.model.runtime import TaggerRuntime
 
 # SUC named-entity types -> the project's labels ("other", "work", "event", ... are MISC).
@@ -176,7 +177,7 @@ class RuntimeTagger:
     """Our own tagger (the runtime), for self-training: a sentence is kept only when the
     tagger is sure of every token (its Viterbi posterior at least ``min_confidence``)."""
 
-    def __init__(self, runtime: TaggerRuntime, *, min_confidence: float) -> None:
+    def __init__(self, runtime: TaggerRuntime | EncoderRuntime, *, min_confidence: float) -> None:
         self.runtime = runtime
         self.min_confidence = min_confidence
 
