@@ -138,5 +138,6 @@ def test_strict_names_in_lower_case_and_what_is_no_name() -> None:
     assert found("Det gäller VPN-inloggning och ROT-avdrag, TTY=pts/0") == []
     assert found("§ 4 Vattenskada\nKÖPEKONTRAKT") == []  # a heading, a compound in capitals
     assert found("Hos ANNA LINDQVIST") == ["ANNA LINDQVIST:PER"]
-    assert found("Inkom: 2024-04-17\nBT 124/76, kostnad 800 THB") == []  # a label, a note's acronym, a currency
+    # a form's label, an acronym opening a note, a currency after an amount
+    assert found("Inkom: 2024-04-17\nBT 124/76, kostnad 800 THB") == []
     assert found("Hon reste med SJ i går") == ["SJ:PER"]  # an unknown acronym mid-sentence stays
