@@ -112,6 +112,8 @@ def test_labels_follow_the_lists(text: str, surface: str, label: str, expected: 
         ("Logga in med BankID.", "BankID", "ORG"),
         ("Bilen, en vit Toyota Yaris, stod kvar.", "Toyota Yaris", "PER"),
         ("Fordonet: Škoda Fabia", "Škoda Fabia", "PER"),
+        ("Hon står på Eliquis 5 mg x 2.", "Eliquis", "ORG"),  # a drug before its dose
+        ("Äter även Enalapril 2,5 mg dagligen.", "Enalapril", "LOC"),
     ],
 )
 def test_a_listed_term_is_no_entity(text: str, surface: str, label: str) -> None:
@@ -129,6 +131,8 @@ def test_a_listed_term_is_no_entity(text: str, surface: str, label: str) -> None
         ("Vi ringde polisen direkt.", "polisen", "ORG"),  # in lower case, anywhere
         ("§ 1 Mötets öppnande", "Mötets", "ORG"),  # after numbers and marks only
         ("2024-02-21 13:02 Mejl från kunden", "Mejl", "ORG"),
+        ("KYRKORÅDET, PROTOKOLL nr 5", "PROTOKOLL", "ORG"),  # a heading of ordinary words
+        ("SVAR PÅ DITT KLAGOMÅL", "DITT KLAGOMÅL", "ORG"),
     ],
 )
 def test_a_lone_ordinary_word_at_a_start_is_dropped(text: str, surface: str, label: str) -> None:
@@ -144,6 +148,8 @@ def test_a_lone_ordinary_word_at_a_start_is_dropped(text: str, surface: str, lab
         ("Rut ringde i morse.", "Rut", "PER"),  # a listed first name
         ("om nåt händer ring jonas", "jonas", "PER"),  # a name in lower case is no ordinary word
         ("Sandvik meddelade nyheten.", "Sandvik", "ORG"),  # a listed place and surname
+        ("TILL ALLMÄNNA REKLAMATIONSNÄMNDEN", "ALLMÄNNA REKLAMATIONSNÄMNDEN", "ORG"),  # a body
+        ("Hon ringde Anna Berg 5 mg senare", "Anna Berg", "PER"),  # a name is never a drug
     ],
 )
 def test_a_start_word_that_may_be_a_name_stays(text: str, surface: str, label: str) -> None:

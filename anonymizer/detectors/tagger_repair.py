@@ -16,11 +16,13 @@ lists can tell apart, and each repair below is one of them:
   tagged ORG);
 * **terms**: a run that is a listed abbreviation or service naming no one is dropped
   (``SoL``, ``UTC``, ``BankID``: ``not_entities`` in ``rules/lexicon/sv.toml``), and so
-  is a vehicle make with a model (``Toyota Yaris``; ``vehicle_makes``);
+  are a vehicle make with a model (``Toyota Yaris``; ``vehicle_makes``) and a drug before
+  its dose (``Eliquis 5 mg``);
 * **ordinary words** (``drop_ordinary``): a run of one ordinary word that starts a line
   (after numbers and marks only: ``§ 1 Mötets``), a sentence or a column, or is written
   in lower case, is dropped (``Brottsplats``,
-  ``Mamma``, ``ring polisen``).
+  ``Mamma``, ``ring polisen``), and so is a heading in capitals of ordinary words only
+  (``KVITTENS``, ``DITT KLAGOMÅL``).
 
 A word is *ordinary* when the raw text writes it in lower case at least
 ``ordinary_share`` of the time (``rules/lexicon/word-case.tsv.gz``). No repair drops or
@@ -138,6 +140,16 @@ class TaggerRepair:
             and counts.lower_share >= self.ordinary_share
         )
 
+    def _body(self, words: Sequence[str]) -> bool:
+        """Whether ``words`` name a body or a known name: "ALLMÄNNA REKLAMATIONSNÄMNDEN"."""
+        folded = [word.casefold() for word in words]
+        endings = self.lexicon.organisation_endings
+        return (
+            " ".join(folded) in self._agencies
+            or any(self._known(word) for word in words)
+            or any(w in self._org_words or w.endswith(endings) for w in folded)
+        )
+
     def _lead_word(self, word: str) -> bool:
         """A word that may stand before a name without being part of it ("Hej", "Grannen")."""
         if not _is_word(word):
@@ -194,7 +206,13 @@ class TaggerRepair:
             return True
         if len(words) >= 2 and words[0].casefold() in self.lexicon.vehicle_makes:
             return self._name_form(words[1]) is None  # "Toyota Yaris", not "Mercedes Lindberg"
-        if not self.drop_ordinary or first != last:
+        if _dose_after(tokens, last) and not any(self._known(word) for word in words):
+            return True  # a drug: "Eliquis 5 mg", "Enalapril 10 mg"
+        if not self.drop_ordinary:
+            return False
+        if all(word.isupper() and len(word) > 1 and self._ordinary(word) for word in words):
+            return not self._body(words)  # a heading: "KVITTENS", "DITT KLAGOMÅL"
+        if first != last:
             return False
         word = tokens[first].text
         if not _is_word(word) or self._known(word) or not self._ordinary(word):
@@ -210,6 +228,19 @@ class TaggerRepair:
             or not any(character.isalpha() for character in line)  # "§ 1 Mötets", "13:02 Mejl"
             or (first > 0 and column_gap(text, tokens[first - 1].end, start))
         )
+
+
+_DOSE_UNITS = frozenset(
+    {"mg", "g", "ml", "mikrog", "µg", "mcg", "ie", "e", "mmol", "mg/ml", "mg/dag", "st", "tabl"}
+)
+
+
+def _dose_after(tokens: Sequence[Token], last: int) -> bool:
+    """Whether a dose follows token ``last``: a number and a unit ("5 mg", "2,5 mg")."""
+    if last + 2 >= len(tokens):
+        return False
+    number, unit = tokens[last + 1].text, tokens[last + 2].text
+    return number.replace(",", "").replace(".", "").isdigit() and unit.casefold() in _DOSE_UNITS
 
 
 def _join_at_slashes(tokens: Sequence[Token], runs: Sequence[Run]) -> list[Run]:
