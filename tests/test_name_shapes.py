@@ -71,6 +71,9 @@ def test_words_file_errors_name_file_and_key(tmp_path: Path) -> None:
         ("Skola: Skiljeboskolan", "Skiljeboskolan"),
         ("Gunilla Suorra (S), ordförande", "S"),
         ("IFK Göteborg mot Malmö FF", "Malmö FF"),
+        ("Köpt hos Zalando SE i december", "Zalando SE"),
+        ("Hon informerades om Brottsofferjouren och fick", "Brottsofferjouren"),
+        ("Hela Hälsingland  ·  Sport & fritid  ·  måndag", "Hela Hälsingland"),
     ],
 )
 def test_organisation_shapes(text: str, value: str) -> None:

@@ -387,6 +387,7 @@ EXAMPLES = {
     "org_party": "Gunilla Suorra (S), ordförande",
     "address_field": "Adress: Ringdansen 38",
     "card_number": "Betalt med 4571 2345 6789 0120.",
+    "org_masthead": "NORRAN  |  Nyheter  |  Publicerad 2024-03-01",
     "card_number_compact": "Kortnummer 4571234567890120.",
     "loc_dateline": "Magnus Ek, rektor\nSpånga 2024-10-04\n",
 }
