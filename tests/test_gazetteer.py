@@ -179,3 +179,16 @@ def test_a_name_starts_after_a_rare_word_name_and_ends_at_a_column_gap(
 
 def test_a_common_first_name_many_carry_still_starts_the_name(detector: GazetteerDetector) -> None:
     assert ("Björn Anders Svensson", "PER") in found(detector, "Igår ringde Björn Anders Svensson.")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Stort grattis Stig på födelsedagen", "Stig"), ("Tack Sten för i går", "Sten"), ("Kram Bo", "Bo")],
+)
+def test_a_listed_name_after_a_greeting_even_an_ordinary_word(text: str, name: str) -> None:
+    assert (name, "PER") in found(GazetteerDetector(score=0.7), text)
+
+
+@pytest.mark.parametrize("text", ["Tack för maten", "Tack till alla", "Välkommen till oss"])
+def test_a_greeting_before_an_ordinary_word_takes_nothing(text: str) -> None:
+    assert found(GazetteerDetector(score=0.7), text) == []
