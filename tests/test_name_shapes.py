@@ -88,4 +88,17 @@ def test_what_is_no_organisation(text: str) -> None:
     assert [s for s in _ORG_RULES.find(text) if s.label == "ORG"] == []
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1. LINDQVIST/ANNA MRS", "LINDQVIST/ANNA"), ("BERG/PER ERIK MR, SVENSSON/BO MSTR", "SVENSSON/BO")],
+)
+def test_airline_name_fields(text: str, value: str) -> None:
+    assert value in [text[s.start : s.end] for s in _ORG_RULES.find(text) if s.label == "PER"]
+
+
+@pytest.mark.parametrize("text", ["Protokoll TCP/IP MR-undersökning", "Svara JA/NEJ", "IN/OUT"])
+def test_slashes_that_are_no_passenger(text: str) -> None:
+    assert [s for s in _ORG_RULES.find(text) if s.label == "PER"] == []
+
+
 _ORG_RULES = PatternDetector(load_config(None).recognizers)

@@ -319,7 +319,21 @@ def test_longest_match_of_a_rule_wins_and_value_group_is_the_span() -> None:
 def test_detector_protocol() -> None:
     detector: Detector = DETECTOR
     assert detector.name == "patterns"
-    labels = {"PNR", "ORGNR", "PHONE", "EMAIL", "URL", "IP", "BANK", "ADDRESS", "REG", "ORG", "LOC", "TME"}
+    labels = {
+        "PNR",
+        "ORGNR",
+        "PHONE",
+        "EMAIL",
+        "URL",
+        "IP",
+        "BANK",
+        "ADDRESS",
+        "REG",
+        "ORG",
+        "LOC",
+        "TME",
+        "PER",
+    }
     assert detector.labels == labels
     texts = [f"Pnr {PNR}", "", "Inget här."]
     assert detector.detect(texts) == [DETECTOR.find(text) for text in texts]
@@ -388,6 +402,7 @@ EXAMPLES = {
     "address_field": "Adress: Ringdansen 38",
     "card_number": "Betalt med 4571 2345 6789 0120.",
     "org_masthead": "NORRAN  |  Nyheter  |  Publicerad 2024-03-01",
+    "per_airline": "Passagerare: LINDQVIST/ANNA MRS",
     "card_number_compact": "Kortnummer 4571234567890120.",
     "loc_dateline": "Magnus Ek, rektor\nSpånga 2024-10-04\n",
 }
