@@ -74,6 +74,9 @@ def test_words_file_errors_name_file_and_key(tmp_path: Path) -> None:
         ("Köpt hos Zalando SE i december", "Zalando SE"),
         ("Hon informerades om Brottsofferjouren och fick", "Brottsofferjouren"),
         ("Hela Hälsingland  ·  Sport & fritid  ·  måndag", "Hela Hälsingland"),
+        ("Vi bodde på Scandic Rubinen i Göteborg", "Scandic Rubinen"),
+        ("Kvitto från Clas Ohlson.", "Clas Ohlson"),
+        ("står vid ica med elias", "ica"),
     ],
 )
 def test_organisation_shapes(text: str, value: str) -> None:
@@ -82,7 +85,15 @@ def test_organisation_shapes(text: str, value: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Storlek (M) och vikt (L)", "Förskolan är stängd. Varje förskola har", "BESLUT\nDOM", "Skola: ja"],
+    [
+        "Storlek (M) och vikt (L)",
+        "Förskolan är stängd. Varje förskola har",
+        "BESLUT\nDOM",
+        "Skola: ja",
+        "Programmet Rusta och matcha",
+        "Netto 500 kr",
+        "Jag ska rusta upp huset",
+    ],
 )
 def test_what_is_no_organisation(text: str) -> None:
     assert [s for s in _ORG_RULES.find(text) if s.label == "ORG"] == []

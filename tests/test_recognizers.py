@@ -403,6 +403,7 @@ EXAMPLES = {
     "card_number": "Betalt med 4571 2345 6789 0120.",
     "org_masthead": "NORRAN  |  Nyheter  |  Publicerad 2024-03-01",
     "per_airline": "Passagerare: LINDQVIST/ANNA MRS",
+    "org_brands": "Kvitto från Clas Ohlson.",
     "card_number_compact": "Kortnummer 4571234567890120.",
     "loc_dateline": "Magnus Ek, rektor\nSpånga 2024-10-04\n",
 }
