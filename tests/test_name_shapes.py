@@ -99,6 +99,23 @@ def test_what_is_no_organisation(text: str) -> None:
     assert [s for s in _ORG_RULES.find(text) if s.label == "ORG"] == []
 
 
+def test_places_of_travel_and_notices() -> None:
+    def places(text: str) -> list[str]:
+        return [text[s.start : s.end] for s in _ORG_RULES.find(text) if s.label == "LOC"]
+
+    assert places("Tåget avgår från Stockholm C kl 7.") == ["Stockholm C"]
+    assert places("Incheckning Arlanda Terminal 5, hem via Landvetter flygplats") == [
+        "Arlanda Terminal 5",
+        "Landvetter flygplats",
+    ]
+    assert places("Begravningen sker i Solna kyrka, därefter på Skogskyrkogården.") == [
+        "Solna kyrka",
+        "Skogskyrkogården",
+    ]
+    assert places("Se bilaga C och vitamin C, typ C") == []
+    assert places("Svenska kyrkan och Kyrkan") == []
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [("1. LINDQVIST/ANNA MRS", "LINDQVIST/ANNA"), ("BERG/PER ERIK MR, SVENSSON/BO MSTR", "SVENSSON/BO")],

@@ -404,6 +404,7 @@ EXAMPLES = {
     "org_masthead": "NORRAN  |  Nyheter  |  Publicerad 2024-03-01",
     "per_airline": "Passagerare: LINDQVIST/ANNA MRS",
     "org_brands": "Kvitto från Clas Ohlson.",
+    "loc_travel_church": "Tåget avgår från Stockholm C kl 7.",
     "card_number_compact": "Kortnummer 4571234567890120.",
     "loc_dateline": "Magnus Ek, rektor\nSpånga 2024-10-04\n",
 }
