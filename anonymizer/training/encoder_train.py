@@ -44,20 +44,39 @@ IGNORE = -100
 
 
 @dataclass(frozen=True)
+class Stage:
+    """One run of the schedule: its data, epochs and learning rates (warm-up, then linear decay)."""
+
+    train: tuple[tuple[str, int], ...]  # file, copies per epoch
+    epochs: int
+    learning_rate: float
+    head_learning_rate: float
+    warmup: float
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any], train: list[dict[str, Any]]) -> Stage:
+        return cls(
+            train=tuple((str(item["file"]), int(item.get("copies", 1))) for item in train),
+            epochs=int(table["epochs"]),
+            learning_rate=float(table["learning_rate"]),
+            head_learning_rate=float(table["head_learning_rate"]),
+            warmup=float(table["warmup"]),
+        )
+
+
+@dataclass(frozen=True)
 class EncoderRecipe:
-    """The recipe TOML (``models/train-encoder.toml``)."""
+    """The recipe TOML (``models/train-encoder.toml``): ``[training]`` with ``[data] train`` is
+    the first stage; each ``[[then]]`` table (its own ``train``, epochs and rates) continues
+    from the last epoch of the stage before it."""
 
     path: Path
     root: Path
-    train: tuple[tuple[str, int], ...]  # file, copies per epoch
+    stages: tuple[Stage, ...]
     dev: tuple[str, ...]
     vocabulary_text: tuple[str, ...]
     layers: int
-    learning_rate: float
-    head_learning_rate: float
     batch_size: int
-    epochs: int
-    warmup: float
     max_pieces: int
     lower_case: float
     upper_case: float
@@ -77,15 +96,14 @@ class EncoderRecipe:
             return cls(
                 path=path,
                 root=root,
-                train=tuple((str(item["file"]), int(item.get("copies", 1))) for item in data["train"]),
+                stages=(
+                    Stage.from_table(training, data["train"]),
+                    *(Stage.from_table(then, then["train"]) for then in raw.get("then", [])),
+                ),
                 dev=tuple(data["dev"]),
                 vocabulary_text=tuple(data["vocabulary_text"]),
                 layers=int(model["layers"]),
-                learning_rate=float(training["learning_rate"]),
-                head_learning_rate=float(training["head_learning_rate"]),
                 batch_size=int(training["batch_size"]),
-                epochs=int(training["epochs"]),
-                warmup=float(training["warmup"]),
                 max_pieces=int(training["max_pieces"]),
                 lower_case=float(training["lower_case"]),
                 upper_case=float(training["upper_case"]),
@@ -140,27 +158,52 @@ def train_encoder(
     threads: int = 1,
     on_step: Callable[[int, int], None] | None = None,
 ) -> Path:
-    """Train (or resume) and return the best model folder."""
+    """Train (or resume) every stage and return the best model folder of the last one.
+
+    The first stage writes into ``out``, stage N into ``out/stage-N``; a finished stage is
+    skipped on a resume.
+    """
     import torch
     from tokenizers import Tokenizer
-    from transformers import BertForTokenClassification
 
     torch.set_num_threads(threads)
     base = out / "base"
     if not (base / "config.json").exists():
         raise ConfigError(f"{base}: no imported encoder; run `anonymizer import-encoder --out {base}` first")
     tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
+    dev_sets = {name: read_source(recipe.root / name) for name in recipe.dev}
+    start = base
+    folder = out
+    for number, stage in enumerate(recipe.stages, start=1):
+        folder = out if number == 1 else out / f"stage-{number}"
+        folder.mkdir(parents=True, exist_ok=True)
+        _train_stage(recipe, stage, start, base, folder, tokenizer, dev_sets, on_step)
+        start = folder / "last"
+    return folder / "best"
+
+
+def _train_stage(
+    recipe: EncoderRecipe,
+    stage: Stage,
+    start: Path,
+    base: Path,
+    out: Path,
+    tokenizer: Any,
+    dev_sets: dict[str, list[Sentence]],
+    on_step: Callable[[int, int], None] | None,
+) -> None:
+    import torch
+    from transformers import BertForTokenClassification
+
     train_sets = []
-    for name, copies in recipe.train:
+    for name, copies in stage.train:
         sentences = [
             p for s in read_source(recipe.root / name) for p in split_long(tokenizer, s, recipe.max_pieces)
         ]
         train_sets.extend(sentences * copies)
         log.info("train %s: %d sentences x %d", name, len(sentences), copies)
-    dev_sets = {name: read_source(recipe.root / name) for name in recipe.dev}
-
     model = BertForTokenClassification.from_pretrained(
-        str(base),
+        str(start),
         num_labels=len(TAGS),
         id2label=dict(enumerate(TAGS)),
         label2id={tag: i for i, tag in enumerate(TAGS)},
@@ -170,12 +213,12 @@ def train_encoder(
     head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
     body = [p for n, p in model.named_parameters() if not n.startswith("classifier") and p.requires_grad]
     optimiser = torch.optim.AdamW(
-        [{"params": body, "lr": recipe.learning_rate}, {"params": head, "lr": recipe.head_learning_rate}],
+        [{"params": body, "lr": stage.learning_rate}, {"params": head, "lr": stage.head_learning_rate}],
         weight_decay=0.01,
     )
     steps_per_epoch = math.ceil(len(train_sets) / recipe.batch_size)
-    total = steps_per_epoch * recipe.epochs
-    warm = int(total * recipe.warmup)
+    total = steps_per_epoch * stage.epochs
+    warm = int(total * stage.warmup)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser,
         lambda step: min((step + 1) / max(warm, 1), max(0.0, (total - step) / max(total - warm, 1))),
@@ -189,7 +232,7 @@ def train_encoder(
         optimiser.load_state_dict(saved["optimiser"])
         schedule.load_state_dict(saved["schedule"])
         state = saved["state"]
-        log.info("resumed at step %d of %d", state["step"], total)
+        log.info("%s: resumed at step %d of %d", out.name, state["step"], total)
 
     def save_checkpoint() -> None:
         temporary = checkpoint.with_suffix(".tmp")
@@ -228,7 +271,8 @@ def train_encoder(
             state["step"] += 1
             if state["step"] % 50 == 0:
                 log.info(
-                    "epoch %d step %d/%d loss %.4f (%.0f s)",
+                    "%s epoch %d step %d/%d loss %.4f (%.0f s)",
+                    out.name,
                     epoch + 1,
                     state["step"],
                     total,
@@ -242,13 +286,12 @@ def train_encoder(
         scores = evaluate_dev(model, tokenizer, dev_sets)
         mean = float(np.mean([s["micro"] for s in scores.values()]))
         state["history"].append({"epoch": epoch + 1, "scores": scores})
-        log.info("epoch %d dev %s", epoch + 1, json.dumps(scores))
+        log.info("%s epoch %d dev %s", out.name, epoch + 1, json.dumps(scores))
         save_folder(model, base, out / "last", scores)
         if mean > state["best"]:
             state["best"] = mean
             save_folder(model, base, out / "best", scores)
         save_checkpoint()
-    return out / "best"
 
 
 def bucketed_batches(sentences: Sequence[Sentence], size: int, rng: random.Random) -> list[list[int]]:

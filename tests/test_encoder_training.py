@@ -1,0 +1,150 @@
+"""Training the encoder tagger end to end on a tiny random BERT: recipe, two stages, resume,
+export, and the exported file loaded in a fresh process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anonymizer.training.encoder_data import entity_runs, keep_labels, micro_f1, read_documents
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+ROOT = Path(__file__).resolve().parent.parent
+SENTENCES = [
+    ("Anna Lind bor i Umeå .", "B-PER I-PER O O B-LOC O"),
+    ("Erik arbetar på Volvo i Göteborg .", "B-PER O O B-ORG O B-LOC O"),
+    ("Hon flyttade till Malmö i fjol .", "O O O B-LOC O O O"),
+]
+
+RECIPE = """
+kind = "encoder"
+[data]
+root = "{root}"
+train = [{{ file = "train.bio" }}, {{ file = "docs.jsonl", copies = 2 }}]
+dev = ["train.bio"]
+vocabulary_text = ["train.bio"]
+[encoder]
+layers = 1
+[training]
+learning_rate = 1e-3
+head_learning_rate = 1e-2
+batch_size = 2
+epochs = 2
+warmup = 0.1
+max_pieces = 16
+lower_case = 0.1
+upper_case = 0.1
+seed = 1
+checkpoint_steps = 2
+[[then]]
+train = [{{ file = "train.bio" }}]
+epochs = 1
+learning_rate = 1e-4
+head_learning_rate = 1e-3
+warmup = 0.0
+[export]
+file = "tiny.onnx"
+keep_fp32 = ['layer\\.\\d+/output/dense']
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import BertConfig, BertModel
+
+    root = tmp_path / "data"
+    root.mkdir()
+    lines = []
+    for words, tags in SENTENCES:
+        lines += [f"{w}\t{t}" for w, t in zip(words.split(), tags.split(), strict=True)] + [""]
+    (root / "train.bio").write_text("\n".join(lines), encoding="utf-8")
+    text = "Anna Lind ringde.\nHon bor i Umeå."
+    spans = [{"start": 0, "end": 9, "label": "PER"}, {"start": 28, "end": 32, "label": "LOC"}]
+    (root / "docs.jsonl").write_text(json.dumps({"id": "a", "text": text, "spans": spans}) + "\n", "utf-8")
+    words = {w for s, _ in SENTENCES for w in s.split()} | {"ringde", "Hon", "bor", "i", "."}
+    vocab = {
+        "[PAD]": 0,
+        "[UNK]": 1,
+        "[CLS]": 2,
+        "[SEP]": 3,
+        **{w: i + 4 for i, w in enumerate(sorted(words))},
+    }
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    base = tmp_path / "run" / "base"
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=32,
+    )
+    BertModel(config, add_pooling_layer=False).save_pretrained(str(base))
+    tokenizer.save(str(base / "tokenizer.json"))
+    (tmp_path / "recipe.toml").write_text(RECIPE.format(root=root), encoding="utf-8")
+    return tmp_path
+
+
+def test_train_resume_export_and_reload_in_a_fresh_process(workspace: Path) -> None:
+    from anonymizer.cli.tools import tools
+
+    run = workspace / "run"
+    args = ["train", "--config", str(workspace / "recipe.toml"), "--out", str(run)]
+    with pytest.raises(SystemExit) as done:
+        tools(args)
+    assert done.value.code == 0
+    first = json.loads((run / "checkpoint.pt").with_name("best").joinpath("dev-scores.json").read_text())
+    assert "train.bio" in first
+    assert (run / "stage-2" / "best" / "model.safetensors").exists()
+    onnx_file = run / "tiny.onnx"
+    assert onnx_file.exists()
+    # A second run resumes: every stage is finished, so nothing trains again and the file is remade.
+    before = (run / "stage-2" / "checkpoint.pt").stat().st_mtime_ns
+    with pytest.raises(SystemExit) as again:
+        tools(args)
+    assert again.value.code == 0
+    assert (run / "stage-2" / "checkpoint.pt").stat().st_mtime_ns == before
+    code = (
+        "import sys; from pathlib import Path; from anonymizer.model.encoder import load_encoder; "
+        "r = load_encoder(Path(sys.argv[1])).runtime; "
+        "print(r.predict([['Anna', 'Lind', 'bor', 'i', 'Umeå', '.']])[0].tags)"
+    )
+    fresh = subprocess.run(
+        [sys.executable, "-c", code, str(onnx_file)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout.count("'") >= 12  # six tags, each quoted
+
+
+def test_documents_become_sentences_on_the_tokens_anonymize_runs() -> None:
+    path = ROOT / "tests" / "data" / "encoder_docs.jsonl"
+    sentences = list(read_documents(path))
+    assert sentences[0] == (["Anna", "Lind-Berg", "ringde", "."], ["B-PER", "I-PER", "O", "O"])
+    assert sentences[1] == (
+        ["Hon", "bor", "på", "Storgatan", "3", "i", "Umeå", "."],
+        ["O", "O", "O", "B-LOC", "I-LOC", "O", "B-LOC", "O"],
+    )
+
+
+def test_label_helpers() -> None:
+    assert keep_labels(["I-PER", "I-PER", "B-MISC", "I-TME", "S-ORG"]) == [
+        "B-PER",
+        "I-PER",
+        "O",
+        "O",
+        "B-ORG",
+    ]
+    assert entity_runs(["B-PER", "B-PER", "O", "B-LOC"]) == {(0, 1, "PER"), (3, 3, "LOC")}
+    scores = micro_f1([["B-PER", "O"]], [["B-PER", "B-LOC"]])
+    assert scores["PER"] == 1.0 and scores["LOC"] == 0.0 and 0 < scores["micro"] < 1
