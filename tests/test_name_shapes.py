@@ -31,7 +31,7 @@ def test_chat_speakers_without_a_stamp_in_a_chat() -> None:
     assert found(chat) == ["fatima", "linus", "mirre", "nicke"]
     form = "Besöksdatum: 2024-02-13\nBesökstyp: Mottagning\nKontaktorsak: Yrsel\nNeuro: ua\n"
     assert found(form) == []  # a form's labels are no speakers
-    assert found("fatima: hej") == []  # one line is no chat
+    assert found("mirre: hej") == []  # one line is no chat (and "mirre" is no listed name)
 
 
 def test_initials_and_names_after_a_signature_mark() -> None:
@@ -45,6 +45,17 @@ def test_name_fields_pairs_and_nicknames() -> None:
     assert found("Lisa och Bo kom. Glas och Porslin.") == ["Lisa", "Bo"]
     assert "Jossan" in found('Suppleant 1 år: Johanna "Jossan" Björk (nyval)')
     assert found("Intern klient: HUD-LT-0377") == []
+
+
+def test_names_in_lower_case_that_are_no_ordinary_words() -> None:
+    spans = [
+        (s.label, "vi åker till visby med amira i juni"[s.start : s.end])
+        for s in DEFAULT.find("vi åker till visby med amira i juni")
+    ]
+    assert spans == [("LOC", "visby"), ("PER", "amira")]
+    assert found("wilma tar med sin björn och en rosa tröja") == ["wilma"]  # names that are words stay
+    assert found("jag var i affären och sen på stan med per") == []
+    assert found("mejla eva@firma.se eller se www.visby.se") == []
 
 
 def test_strict_takes_every_name_field_value() -> None:

@@ -6,7 +6,9 @@
 * initials or a name after a signature mark ("Sign. TL", "Kontroll: NP / attest");
 * the value of a name field ("Kassör: Stig Ek", "Säljare: Bo");
 * two listed first names joined by "och" ("Lisa och Bo");
-* a nickname in quotes inside a name ("Johanna \"Jossan\" Björk").
+* a nickname in quotes inside a name ("Johanna \"Jossan\" Björk");
+* a name written in lower case that is no ordinary word: a listed first name ("med
+  amira"), a listed place after a preposition of place ("till visby").
 
 By default a speaker or field value must look like a name (a listed first name or
 surname, or a word the common-word table does not know as an ordinary word);
@@ -50,6 +52,15 @@ _NICKNAME = re.compile(
     rf"(?<![\w-]){_CAPITALISED}[^\S\n]+[\"\u201c\u201d\u00bb'](?P<nick>[A-ZÅÄÖ][\w\-]*)[\"\u201c\u201d\u00ab']"
     rf"[^\S\n]+{_CAPITALISED}(?:[^\S\n]+{_CAPITALISED})?"
 )
+# A lower-case word, after a preposition of place or not.
+_LOWER_WORD = re.compile(
+    r"(?<![\w.@/-])(?:(?P<place>(?:i|till|från|vid|mot|utanför|nära)[^\S\n]+))?"
+    r"(?P<word>[a-zåäöéü]{3,})(?![\w@/-]|\.\w)"
+)
+# A lower-case word is a name only when the raw text writes it in lower case less often.
+_LOWER_NAME_SHARE = 0.3
+# ... and, for a first name, when it is no ordinary word and this many people carry it.
+_LOWER_NAME_BEARERS = 100
 _NOT_IN_NAME = frozenset({"och", "i", "på", "för", "av", "med", "till", "från"})
 
 
@@ -95,7 +106,7 @@ class NameShapeDetector:
 
     name = "name-shapes"
     rank = Rank.RULE
-    labels = frozenset({"PER"})
+    labels = frozenset({"PER", "LOC"})
 
     def __init__(
         self,
@@ -104,11 +115,15 @@ class NameShapeDetector:
         first_names: frozenset[str],
         surnames: frozenset[str],
         common: Mapping[str, WordCase],
+        places: frozenset[str] = frozenset(),
+        lower_case_names: frozenset[str] = frozenset(),
         strict: bool = False,
     ) -> None:
         self.words = words
         self.first_names = first_names
         self.surnames = surnames
+        self.places = places
+        self.lower_case_names = lower_case_names
         self.common = common
         self.strict = strict
         fields = "|".join(
@@ -133,6 +148,12 @@ class NameShapeDetector:
             words=load_name_shape_words(),
             first_names=lists.folded_first_names,
             surnames=lists.folded_surnames,
+            places=frozenset(place.casefold() for place in lists.places),  # no ordinary words
+            lower_case_names=frozenset(
+                name.casefold()
+                for name in lists.first_names
+                if name not in lists.common_first_names and lists.bearers.get(name, 0) >= _LOWER_NAME_BEARERS
+            ),
             common=load_word_cases(),
             strict=strict,
         )
@@ -143,9 +164,12 @@ class NameShapeDetector:
     def find(self, text: str) -> list[Span]:
         found = [*self._speakers(text), *self._signatures(text), *self._fields(text), *self._pairs(text)]
         found.extend((m.start("nick"), m.end("nick")) for m in _NICKNAME.finditer(text))
-        return sorted(
-            {Span(start, end, "PER", SCORE, "rule:name_shape", rank=Rank.RULE) for start, end in found}
+        spans = {Span(start, end, "PER", SCORE, "rule:name_shape", rank=Rank.RULE) for start, end in found}
+        spans.update(
+            Span(start, end, label, SCORE, "rule:name_shape", rank=Rank.RULE)
+            for start, end, label in self._lower_case(text)
         )
+        return sorted(spans)
 
     def _namelike(self, word: str) -> bool:
         """A listed first name or surname, or a word not known as an ordinary word."""
@@ -201,6 +225,21 @@ class NameShapeDetector:
             if words and self._value(" ".join(words)):
                 end = match.start("value") + len(" ".join(words)) if len(words) == 1 else match.end("value")
                 yield match.start("value"), end
+
+    def _lower_case(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """Names written in lower case, as chats do, that the raw text almost never writes
+        in lower case: a listed first name that is no ordinary word and that a hundred
+        people carry ("med amira"; not "rosa", "björn"), a listed place that is no ordinary
+        word after a preposition of place ("till visby")."""
+        for match in _LOWER_WORD.finditer(text):
+            word = match.group("word")
+            counts = self.common.get(word)
+            if counts is not None and counts.lower_share >= _LOWER_NAME_SHARE:
+                continue
+            if word in self.lower_case_names and word not in self.words.not_speakers:
+                yield match.start("word"), match.end("word"), "PER"
+            elif match.group("place") and word in self.places:
+                yield match.start("word"), match.end("word"), "LOC"
 
     def _pairs(self, text: str) -> Iterator[tuple[int, int]]:
         for match in _PAIR.finditer(text):
