@@ -233,13 +233,15 @@ class NameShapeDetector:
         word after a preposition of place ("till visby")."""
         for match in _LOWER_WORD.finditer(text):
             word = match.group("word")
-            counts = self.common.get(word)
-            if counts is not None and counts.lower_share >= _LOWER_NAME_SHARE:
-                continue
             if word in self.lower_case_names and word not in self.words.not_speakers:
-                yield match.start("word"), match.end("word"), "PER"
+                label = "PER"
             elif match.group("place") and word in self.places:
-                yield match.start("word"), match.end("word"), "LOC"
+                label = "LOC"
+            else:
+                continue
+            counts = self.common.get(word)
+            if counts is None or counts.lower_share < _LOWER_NAME_SHARE:
+                yield match.start("word"), match.end("word"), label
 
     def _pairs(self, text: str) -> Iterator[tuple[int, int]]:
         for match in _PAIR.finditer(text):
