@@ -50,6 +50,7 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Bank: Swedbank 8327-9 943 110 276-5", "8327-9 943 110 276-5", "BANK"),
         ("Nordea personkonto 3300 800312-1234", "3300 800312-1234", "BANK"),
         ("Mitt kontonummer är 83279 9431102765", "83279 9431102765", "BANK"),
+        ("Postnr: 123 45, ort saknas", "123 45", "ADDRESS"),
         # a tab is a column gap, not a separator inside a number
         ("18/3 10:41\tSwish\t073-560 18 24\t15 000 kr", "073-560 18 24", "PHONE"),
     ],
@@ -80,6 +81,7 @@ def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
         "Belopp 13585628 öre",  # a CVR shape without its word
         "Order 1234 5678 9012 3456 skickad",  # sixteen digits failing Luhn
         "Banken har 12 500 kr på kontot sedan 2024-01-15",
+        "Postnr saknas, beloppet 123 45 kr",
     ],
 )
 def test_amounts_case_numbers_dates_and_codes_stay(text: str) -> None:

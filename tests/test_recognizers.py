@@ -407,6 +407,7 @@ EXAMPLES = {
     "loc_travel_church": "Tåget avgår från Stockholm C kl 7.",
     "card_number_compact": "Kortnummer 4571234567890120.",
     "loc_dateline": "Magnus Ek, rektor\nSpånga 2024-10-04\n",
+    "address_postcode": "Postnr: 123 45",
 }
 
 
