@@ -32,7 +32,7 @@ DEFAULT_RUNTIME = "sv-ner-int8.rt.npz"
 #: The fine-tuned multilingual-e5-small encoder, int8 ONNX (models/README.md).
 DEFAULT_ENCODER = "sv-ner-encoder-int8.onnx"
 #: Which shipped tagger ``default`` names.
-DEFAULT_TAGGER = "fast"
+DEFAULT_TAGGER = "encoder"
 #: What to do with a record whose detection fails: stop the run, or mask the record whole.
 ON_ERROR = ("stop", "mask")
 #: The text a masked record is replaced with (``on_error="mask"``).

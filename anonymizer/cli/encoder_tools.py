@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from anonymizer.cli.common import exit_codes, stderr
+from anonymizer.cli.common import FiniteFloat, exit_codes, stderr
 from anonymizer.errors import UsageError
 from anonymizer.model.integrity import file_sha256
 
@@ -75,7 +75,7 @@ def train_encoder_recipe(recipe_path: Path, data_root: Path | None, out: Path, t
         stderr.print(f"kept {facts['kept']:,} of {facts['pieces']:,} pieces")
     best = train_encoder(recipe, out, threads=threads or 1)
     target = out / recipe.export_name
-    facts = export_onnx(best, target, keep_fp32=recipe.keep_fp32)
+    facts = export_onnx(best, target, keep_fp32=recipe.keep_fp32, entity_threshold=recipe.entity_threshold)
     stderr.print(f"best model: {best}\nint8 ONNX: {target} ({facts['bytes'] / 1e6:.1f} MB)")
     stderr.print(f"log: {out / 'training.log'}")
     return target
@@ -123,6 +123,13 @@ def import_encoder(recipe_path: Path, data_root: Path | None, out: Path) -> None
     help="Leave MatMul nodes whose name matches this regular expression in fp32 (repeatable).",
 )
 @click.option(
+    "--entity-threshold",
+    type=FiniteFloat(min=0.0, max=1.0, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="A word is inside an entity when its entity tags together reach this probability.",
+)
+@click.option(
     "--window", type=click.IntRange(min=8), help="Sub-words per run (default: the model's positions)."
 )
 def export_onnx_command(
@@ -131,6 +138,7 @@ def export_onnx_command(
     label_map: Path | None,
     no_quantize: bool,
     keep_fp32: tuple[str, ...],
+    entity_threshold: float,
     window: int | None,
 ) -> None:
     """Export a Hugging Face token-classification folder to one int8 ONNX file for --model."""
@@ -142,7 +150,13 @@ def export_onnx_command(
         except ValueError as error:
             raise UsageError(str(error), option="label_map") from error
         facts = export_onnx(
-            model_dir, output, label_map=labels, quantize=not no_quantize, keep_fp32=keep_fp32, window=window
+            model_dir,
+            output,
+            label_map=labels,
+            quantize=not no_quantize,
+            keep_fp32=keep_fp32,
+            window=window,
+            entity_threshold=entity_threshold,
         )
         stderr.print(json.dumps(facts))
         stderr.print(f"run it with: anonymize FILE --model {output} --trust-model {file_sha256(output)}")

@@ -47,6 +47,9 @@ class EncoderMetadata:
     window: int  # sub-words per run, ``<s>`` and ``</s>`` included
     tokenizer: str  # the tokenizer's JSON
     source: str  # what it was exported from
+    # A word is inside an entity when the probability of its non-O tags together reaches
+    # this; it then takes the likeliest of them (0.5: about the argmax; lower: recall first).
+    entity_threshold: float = 0.5
 
     def props(self) -> dict[str, str]:
         return {
@@ -55,6 +58,7 @@ class EncoderMetadata:
             "window": str(self.window),
             "tokenizer": self.tokenizer,
             "source": self.source,
+            "entity_threshold": repr(self.entity_threshold),
         }
 
     @classmethod
@@ -66,6 +70,7 @@ class EncoderMetadata:
             window=int(props["window"]),
             tokenizer=props["tokenizer"],
             source=props.get("source", ""),
+            entity_threshold=float(props.get("entity_threshold", "0.5")),
         )
 
 
@@ -145,10 +150,19 @@ class EncoderRuntime:
                 rows[index, self.tags.index("O")] = 1.0
             else:
                 rows[index] = probabilities[position]
-        best = rows.argmax(axis=1)
+        best = self._decide(rows)
         tags = tuple(self.tags[k] for k in best)
         scores = tuple(float(rows[i, k]) for i, k in enumerate(best))
         return TaggedSentence(tags, scores, rows if marginals else None)
+
+    def _decide(self, rows: Array) -> Array:
+        """The tag of each word: the likeliest entity tag where the entity tags together reach
+        the file's threshold, else ``O``."""
+        outside = np.array([tag == "O" for tag in self.tags])
+        entity = np.where(outside, -1.0, rows).argmax(axis=1)
+        inside = rows[:, ~outside].sum(axis=1) >= self.meta.entity_threshold
+        chosen: Array = np.where(inside, entity, int(np.flatnonzero(outside)[0]))
+        return chosen
 
     def _probabilities(self, ids: list[int]) -> Array:
         """Softmax rows for each content piece, windowed when the sentence is long."""

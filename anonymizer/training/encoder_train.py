@@ -85,6 +85,7 @@ class EncoderRecipe:
     checkpoint_steps: int
     export_name: str
     keep_fp32: tuple[str, ...]
+    entity_threshold: float
 
     @classmethod
     def load(cls, path: Path, *, data_root: Path | None = None) -> EncoderRecipe:
@@ -112,6 +113,7 @@ class EncoderRecipe:
                 checkpoint_steps=int(training["checkpoint_steps"]),
                 export_name=str(export["file"]),
                 keep_fp32=tuple(export.get("keep_fp32", ())),
+                entity_threshold=float(export.get("entity_threshold", 0.5)),
             )
         except KeyError as error:
             raise ConfigError(f"{path}: missing key {error.args[0]!r}") from error

@@ -60,6 +60,7 @@ def export_onnx(
     quantize: bool = True,
     keep_fp32: Sequence[str] = (),
     window: int | None = None,
+    entity_threshold: float = 0.5,
 ) -> dict[str, Any]:
     """Write ``output`` (written beside it and renamed); return facts for the model card.
 
@@ -79,6 +80,7 @@ def export_onnx(
         window=min(window or positions, positions),
         tokenizer=tokenizer_json(model_dir),
         source=model_dir.name,
+        entity_threshold=entity_threshold,
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output.parent) as folder:
@@ -121,4 +123,10 @@ def export_onnx(
         temporary = output.with_name(output.name + ".tmp")
         onnx.save(graph, str(temporary))
         os.replace(temporary, output)
-    return {"tags": list(tags), "window": meta.window, "bytes": output.stat().st_size, "quantized": quantize}
+    return {
+        "tags": list(tags),
+        "window": meta.window,
+        "entity_threshold": entity_threshold,
+        "bytes": output.stat().st_size,
+        "quantized": quantize,
+    }
