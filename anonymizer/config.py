@@ -42,7 +42,7 @@ _RECOGNIZER_KEYS: dict[str, Any] = {
 DEFAULT_MODEL_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
 _SCHEMA: dict[str, Any] = {
     "redact": {"entities": list},
-    "model": {"path": str, "batch_size": int, "labels": list, "threshold": float},
+    "model": {"path": str, "batch_size": int, "labels": list, "threshold": float, "also": list},
     "merge": {"strategy": str},
     "rules": {
         "time": {"enabled": bool, "score": float},
@@ -133,6 +133,9 @@ class Config:
     # Tagger tokens whose entity probability reaches this are taken even off the
     # best path (None: the best path only).
     model_threshold: float | None = None
+    # More taggers whose spans join the first one's (shipped names or model files): a union
+    # lets through only what every tagger misses (the strict preset).
+    model_also: tuple[str, ...] = ()
     merge_strategy: str = "union"
     recognizers: tuple[RecognizerSpec, ...] = ()
     allow: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -297,6 +300,9 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         raise fail("model.batch_size", "must be at least 1")
     model_labels = model.get("labels", DEFAULT_MODEL_LABELS)
     _check_labels(model_labels, "model.labels", fail)
+    also = model.get("also", [])
+    if not all(isinstance(name, str) and name for name in also):
+        raise fail("model.also", "must be a list of tagger names (default, encoder, fast) or model files")
     for key, value in (
         ("rules.time.score", time_rules.get("score")),
         ("rules.gazetteers.score", gazetteers.get("score")),
@@ -337,6 +343,7 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         spoken_numbers=rules.get("spoken_numbers", {}).get("enabled", True),
         name_fields=rules.get("name_fields", {}).get("enabled", False),
         model_threshold=None if model.get("threshold") is None else float(model["threshold"]),
+        model_also=tuple(also),
         merge_strategy=strategy,
         recognizers=tuple(spec for spec in recognizers if spec is not None),
         allow=allow,

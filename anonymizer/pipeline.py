@@ -197,16 +197,20 @@ class Anonymizer:
             from anonymizer.detectors.tagger_repair import TaggerRepair
 
             repair = TaggerRepair.load(drop_ordinary=config.drop_ordinary_words)
-        detectors.insert(
-            0,
+        taggers = [
+            model,
+            *(load_tagger(tagger_path(name), trusted=tuple(trust_models)) for name in config.model_also),
+        ]
+        detectors[:0] = [
             NerDetector(
-                model,
+                tagger,
                 batch_size=batch_size or config.batch_size,
                 labels=config.model_labels,
                 threshold=config.model_threshold,
                 repair=repair,
-            ),
-        )
+            )
+            for tagger in taggers
+        ]
         return cls(
             config=config,
             detectors=detectors,
