@@ -166,11 +166,29 @@ def test_cli_round_trip_is_byte_exact_in_every_format(tmp_path: Path) -> None:
     config = tmp_path / "encrypt.toml"
     config.write_text(ENCRYPT_ALL, encoding="utf-8")
     key = key_file(tmp_path, KEY)
-    for name, columns in [("notes.csv", ["--column", "text"]), ("notes.jsonl", ["--column", "text"]),
-                          ("notes.parquet", ["--column", "text"]), ("letter.txt", [])]:
+    for name, columns in [
+        ("notes.csv", ["--column", "text"]),
+        ("notes.jsonl", ["--column", "text"]),
+        ("notes.parquet", ["--column", "text"]),
+        ("letter.txt", []),
+    ]:
         out, back, audit = tmp_path / f"out-{name}", tmp_path / f"back-{name}", tmp_path / f"{name}.audit"
-        result = run(anonymize, SAMPLES / name, *columns, "--entities", RULE_LABELS, "--config", config,
-                     "--key-file", key, "-o", out, "--audit", audit, "-q")
+        result = run(
+            anonymize,
+            SAMPLES / name,
+            *columns,
+            "--entities",
+            RULE_LABELS,
+            "--config",
+            config,
+            "--key-file",
+            key,
+            "-o",
+            out,
+            "--audit",
+            audit,
+            "-q",
+        )
         assert result.exit_code == 0, result.output
         records = [json.loads(line) for line in audit.read_text().splitlines()[:-1]]
         assert records and all(r["reversible"] is True and "text" not in r for r in records)
@@ -191,8 +209,17 @@ def test_cli_refuses_a_wrong_key_and_writes_nothing(tmp_path: Path) -> None:
     args = ["--column", "text", "--entities", RULE_LABELS, "--config", config, "-o", out, "-q"]
     assert run(anonymize, SAMPLES / "notes.csv", *args, "--key-file", key_file(tmp_path, KEY)).exit_code == 0
     back = tmp_path / "back.csv"
-    result = run(tools, "decrypt", out, "--column", "text", "--key-file", key_file(tmp_path, OTHER_KEY, "o"),
-                 "-o", back)
+    result = run(
+        tools,
+        "decrypt",
+        out,
+        "--column",
+        "text",
+        "--key-file",
+        key_file(tmp_path, OTHER_KEY, "o"),
+        "-o",
+        back,
+    )
     assert result.exit_code == 2
     assert "refused" in result.output and "nothing was written" in result.output.lower()
     assert not back.exists() and list(tmp_path.glob(".back*")) == []
@@ -221,8 +248,21 @@ def test_a_file_anonymized_with_encrypt_for_per_alone_comes_back_byte_for_byte(t
     source = tmp_path / "notes.csv"
     shutil.copy(SAMPLES / "notes.csv", source)
     key, out, back = key_file(tmp_path, KEY), tmp_path / "out.csv", tmp_path / "back.csv"
-    result = run(anonymize, source, "--column", "text", "--entities", "PER", "--config", config,
-                 "--key-file", key, "-o", out, "-q")
+    result = run(
+        anonymize,
+        source,
+        "--column",
+        "text",
+        "--entities",
+        "PER",
+        "--config",
+        config,
+        "--key-file",
+        key,
+        "-o",
+        out,
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "Lars Svensson" not in text and "[PER:" in text

@@ -90,8 +90,15 @@ def test_pandas_keeps_type_index_order_dtypes_nulls_and_categoricals() -> None:
 
 
 def test_a_categorical_column_gets_only_its_redacted_categories() -> None:
-    frame = pd.DataFrame({"namn": pd.Categorical(["Anna Lind", None, "Erik Berg"], categories=["Anna Lind",
-                                                 "Erik Berg", "Unused Name"], ordered=True)})
+    frame = pd.DataFrame(
+        {
+            "namn": pd.Categorical(
+                ["Anna Lind", None, "Erik Berg"],
+                categories=["Anna Lind", "Erik Berg", "Unused Name"],
+                ordered=True,
+            )
+        }
+    )
     out = redact_frame(frame, whole_columns={"namn": "PER"}, anonymizer=fake()).frame
     assert isinstance(out["namn"].dtype, pd.CategoricalDtype) and out["namn"].cat.ordered
     assert list(out["namn"].cat.categories) == ["[PER_1]"]  # "Unused Name" is gone
@@ -106,8 +113,9 @@ def test_nan_nulls_stay_nan_and_the_result_does_not_depend_on_chunks() -> None:
     for rows in (1, 3):
         chunked = redact_frame(frame, columns=["text"], anonymizer=fake(), chunk_rows=rows)
         pd.testing.assert_frame_equal(chunked.frame, whole.frame)
-        assert chunked.audit == [{**r, "digest": c["digest"]} for r, c in zip(whole.audit, chunked.audit,
-                                                                                strict=True)]
+        assert chunked.audit == [
+            {**r, "digest": c["digest"]} for r, c in zip(whole.audit, chunked.audit, strict=True)
+        ]
 
 
 def test_whole_columns_replace_every_value_and_teach_the_row() -> None:
@@ -151,7 +159,9 @@ def test_polars_round_trip_with_nulls_and_categoricals_equals_pandas() -> None:
     frame = pl.from_pandas(pandas_frame.reset_index())
     assert frame.schema["namn"] == pl.Categorical and frame.schema["text"] == pl.String
     options: dict[str, Any] = {
-        "columns": ["text", "note"], "whole_columns": {"namn": "PER"}, "audit_key": AUDIT_KEY
+        "columns": ["text", "note"],
+        "whole_columns": {"namn": "PER"},
+        "audit_key": AUDIT_KEY,
     }
     result = frame.pipe(redact_frame, anonymizer=rules(), **options)
     out = result.frame
@@ -184,10 +194,29 @@ def audit_records(path: Path) -> list[dict[str, Any]]:
 
 def test_redact_frame_equals_the_command_on_parquet_and_csv(tmp_path: Path) -> None:
     frame = sample_frame().reset_index(drop=True)
-    options = ["--column", "text", "--column", "note", "--whole-column", "namn=PER", "--chunk-rows", "4",
-               "--entities", ",".join(RULE_LABELS), "--audit-key", AUDIT_KEY.decode(), "-q"]
-    expected = redact_frame(frame, columns=["text", "note"], whole_columns={"namn": "PER"},
-                            anonymizer=rules(), audit_key=AUDIT_KEY, chunk_rows=4)
+    options = [
+        "--column",
+        "text",
+        "--column",
+        "note",
+        "--whole-column",
+        "namn=PER",
+        "--chunk-rows",
+        "4",
+        "--entities",
+        ",".join(RULE_LABELS),
+        "--audit-key",
+        AUDIT_KEY.decode(),
+        "-q",
+    ]
+    expected = redact_frame(
+        frame,
+        columns=["text", "note"],
+        whole_columns={"namn": "PER"},
+        anonymizer=rules(),
+        audit_key=AUDIT_KEY,
+        chunk_rows=4,
+    )
     mine = [{k: v for k, v in r.items() if k != "source"} for r in expected.audit]
 
     frame.to_parquet(tmp_path / "in.parquet", index=False)

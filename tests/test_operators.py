@@ -338,7 +338,14 @@ def test_a_placeholder_with_id_is_a_pseudonym() -> None:
 
 def test_every_operator_module_registers_its_operator() -> None:
     assert list(operators()) == [
-        "encrypt", "hash", "keep", "mask", "placeholder", "pseudonym", "remove", "surrogate"
+        "encrypt",
+        "hash",
+        "keep",
+        "mask",
+        "placeholder",
+        "pseudonym",
+        "remove",
+        "surrogate",
     ]
     assert all(cls.name == name for name, cls in operators().items())
 

@@ -51,4 +51,3 @@ def test_a_union_finds_what_either_tagger_finds(tmp_path: Path) -> None:
     for one in (encoder, fast):
         for span in one.detect([text])[0]:
             assert any(start <= span.start and span.end <= end for start, end in covered), span
-

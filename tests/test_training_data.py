@@ -154,6 +154,14 @@ RECIPES = sorted((Path(__file__).parent.parent / "models").glob("*.toml"))
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=[p.name for p in RECIPES])
 def test_shipped_recipes_load(recipe: Path) -> None:
+    from anonymizer.cli.tools import recipe_kind
+
+    if recipe_kind(recipe) == "encoder":
+        from anonymizer.training.encoder_train import EncoderRecipe
+
+        encoder = EncoderRecipe.load(recipe, data_root=recipe.parent)
+        assert encoder.stages and encoder.dev and encoder.layers > 0 and 0 < encoder.entity_threshold <= 1
+        return
     settings = TrainSettings.load(recipe, data_root=recipe.parent)
     assert settings.train and settings.dev and settings.tagger["hidden_size"] > 0
 

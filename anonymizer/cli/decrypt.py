@@ -46,9 +46,7 @@ def _key(path: Path) -> bytes:
     help="Key rotation: encrypt the tokens again under this key instead of restoring the text.",
 )
 @click.option("--entities", help="Labels to restore, e.g. PER (default: every encrypted label).")
-@click.option(
-    "--encoding", default="utf-8", show_default=True, help="Encoding of text, csv and jsonl input."
-)
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of text, csv and jsonl input.")
 @click.option(
     "--chunk-rows", type=click.IntRange(min=1), default=256, show_default=True, help="Records read together."
 )
