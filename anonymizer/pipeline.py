@@ -15,50 +15,23 @@ from pathlib import Path
 from anonymizer import deadline, limits
 from anonymizer.audit import AuditLog
 from anonymizer.cache import DEFAULT_CACHE_SIZE, TextCache
-from anonymizer.config import Config, load_config, shipped_file
+from anonymizer.config import Config, load_config
 from anonymizer.detectors import Detector
 from anonymizer.detectors.lists import drop_allowed
 from anonymizer.errors import OPTION, DetectionError, InputError, RecordError, UsageError
 from anonymizer.io import Reader, Writer
 from anonymizer.merge import STRATEGIES, Strategy, drop_covered_by_rules
+from anonymizer.model.shipped import tagger_path
 from anonymizer.operators.registry import check_operators
 from anonymizer.propagate import Mentions, find_mentions, learn, trim_genitives
 from anonymizer.replace import Numbering, Replacer
 from anonymizer.span import ERROR_LABEL, Rank, Redaction, Replacement, Span
 from anonymizer.unicode_map import NfcCopy, nfc_copy
 
-DEFAULT_MODEL = "sv-ner-int8.pt"
-DEFAULT_RUNTIME = "sv-ner-int8.rt.npz"
-#: The fine-tuned multilingual-e5-small encoder, int8 ONNX (models/README.md).
-DEFAULT_ENCODER = "sv-ner-encoder-int8.onnx"
-#: Which shipped tagger ``default`` names.
-DEFAULT_TAGGER = "encoder"
 #: What to do with a record whose detection fails: stop the run, or mask the record whole.
 ON_ERROR = ("stop", "mask")
 #: The text a masked record is replaced with (``on_error="mask"``).
 ERROR_MASK = "[REDACTED]"
-
-
-def default_model_path() -> Path:
-    """The int8 model shipped as package data (``models/`` in the repository)."""
-    return shipped_file("models", DEFAULT_MODEL)
-
-
-def default_runtime_path() -> Path:
-    """The shipped BiLSTM-CRF as a weights-only runtime file (the ``fast`` tagger)."""
-    return shipped_file("models", DEFAULT_RUNTIME)
-
-
-#: Names of the shipped taggers (``[model] path``); ``default`` is the one that leaks least.
-SHIPPED_TAGGERS = {"encoder": DEFAULT_ENCODER, "fast": DEFAULT_RUNTIME}
-SHIPPED_TAGGERS["default"] = SHIPPED_TAGGERS[DEFAULT_TAGGER]
-
-
-def tagger_path(name: str) -> Path:
-    """The file of a shipped tagger's name (``default``, ``encoder``, ``fast``), else ``name`` as a path."""
-    if name in SHIPPED_TAGGERS:
-        return shipped_file("models", SHIPPED_TAGGERS[name])
-    return Path(name)
 
 
 def unknown_labels(unknown: Iterable[str], known: Iterable[str]) -> UsageError:

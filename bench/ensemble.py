@@ -30,7 +30,8 @@ from anonymizer.detectors import ner
 from anonymizer.evaluation.evaluate import evaluate_documents, evaluate_tokens, read_conll
 from anonymizer.evaluation.gold import load_gold
 from anonymizer.model.runtime import TaggerRuntime
-from anonymizer.pipeline import Anonymizer, default_runtime_path
+from anonymizer.model.shipped import default_runtime_path
+from anonymizer.pipeline import Anonymizer
 
 REPO = Path(__file__).resolve().parent.parent
 DEV = REPO.parent / "shared" / "data" / "ner"

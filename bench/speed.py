@@ -77,7 +77,7 @@ def architecture(tagger: Any) -> tuple[Any, ...]:
 
 
 def parse_args() -> argparse.Namespace:
-    from anonymizer.pipeline import default_model_path
+    from anonymizer.model.shipped import default_model_path
 
     parser = argparse.ArgumentParser(description="Tagger throughput of the int8 model against fp32.")
     parser.add_argument(

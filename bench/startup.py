@@ -86,7 +86,7 @@ def speed(corpus: Path, *, limit: int | None, repeat: int, flair_single: bool) -
     from anonymizer.model import load_model, tag_tokens
     from anonymizer.model.arrays import read_arrays
     from anonymizer.model.runtime import TaggerRuntime
-    from anonymizer.pipeline import default_model_path, default_runtime_path
+    from anonymizer.model.shipped import default_model_path, default_runtime_path
 
     token_lists = [s.tokens for s in read_conll(corpus)][:limit]
     tokens = sum(len(t) for t in token_lists)

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from anonymizer.model import loading
-from anonymizer.pipeline import Anonymizer, default_model_path
+from anonymizer.model.shipped import default_model_path
+from anonymizer.pipeline import Anonymizer
 from support import FakeDetector, make_config
 
 

@@ -19,7 +19,7 @@ LIMIT_BYTES = 3 << 30  # the taggers' own footprint is well under this; 20 MB of
 CHILD = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
-from anonymizer.pipeline import tagger_path
+from anonymizer.model.shipped import tagger_path
 from anonymizer.detectors.ner import NerDetector, load_tagger
 detector = NerDetector(load_tagger(tagger_path(sys.argv[1])))
 blob = "0123456789abcdef" * (20_000_000 // 16)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from anonymizer.model import file_sha256, load_model
-from anonymizer.pipeline import default_model_path
+from anonymizer.model.shipped import default_model_path
 from support import flair_dictionary
 
 ROOT = Path(__file__).resolve().parent.parent

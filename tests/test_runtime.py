@@ -268,14 +268,14 @@ def test_a_runtime_file_of_version_0_2_still_loads(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def shipped_flair() -> Any:
     from anonymizer.model import load_model
-    from anonymizer.pipeline import default_model_path
+    from anonymizer.model.shipped import default_model_path
 
     return load_model(default_model_path()).tagger
 
 
 @pytest.fixture(scope="module")
 def shipped_runtime() -> TaggerRuntime:
-    from anonymizer.pipeline import default_runtime_path
+    from anonymizer.model.shipped import default_runtime_path
 
     return load_runtime(default_runtime_path()).runtime
 
@@ -350,7 +350,7 @@ def test_shipped_runtime_file_loads_no_code_is_current_and_documented() -> None:
     from anonymizer.model import file_sha256
     from anonymizer.model.arrays import read_arrays
     from anonymizer.model.export import export_file
-    from anonymizer.pipeline import default_model_path, default_runtime_path
+    from anonymizer.model.shipped import default_model_path, default_runtime_path
 
     path = default_runtime_path()
     payload = read_arrays(path)  # numpy arrays with allow_pickle=False and JSON: no code can run

@@ -94,7 +94,7 @@ def test_pefselab_tags_swedish_names_when_installed() -> None:
 @pytest.mark.shipped_model
 def test_self_training_keeps_only_confident_sentences_of_the_shipped_tagger(tmp_path: Path) -> None:
     from anonymizer.model.runtime import load_runtime
-    from anonymizer.pipeline import default_runtime_path
+    from anonymizer.model.shipped import default_runtime_path
     from anonymizer.training.silver import RuntimeTagger, bioes_to_bio
 
     runtime = load_runtime(default_runtime_path()).runtime

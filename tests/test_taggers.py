@@ -8,7 +8,7 @@ import pytest
 
 from anonymizer.config import load_config
 from anonymizer.errors import ConfigError
-from anonymizer.pipeline import DEFAULT_ENCODER, DEFAULT_RUNTIME, SHIPPED_TAGGERS, tagger_path
+from anonymizer.model.shipped import DEFAULT_ENCODER, DEFAULT_RUNTIME, SHIPPED_TAGGERS, tagger_path
 
 
 def test_shipped_names_and_paths() -> None:

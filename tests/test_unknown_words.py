@@ -112,7 +112,7 @@ def test_pipeline_with_the_strict_preset_redacts_more() -> None:
 @pytest.mark.shipped_model
 def test_tagger_threshold_only_adds_spans() -> None:
     from anonymizer.detectors.ner import NerDetector, load_tagger
-    from anonymizer.pipeline import default_runtime_path
+    from anonymizer.model.shipped import default_runtime_path
 
     model = load_tagger(default_runtime_path())
     texts = ["Mötet med Ingvar från Lyckeby flyttades.", "Hon pratade med lillebror Tage om Hörby igår."]

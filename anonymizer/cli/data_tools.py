@@ -198,7 +198,7 @@ def silver(
         tagger: SentenceTagger
         if tagger_name == "self":
             from anonymizer.detectors.ner import NerDetector, load_tagger
-            from anonymizer.pipeline import tagger_path
+            from anonymizer.model.shipped import tagger_path
 
             runtime = NerDetector(load_tagger(model_path or tagger_path("default"))).runtime
             if runtime is None:

@@ -351,7 +351,7 @@ def _evaluate_tokens(
     from anonymizer.detectors.ner import NerDetector, load_tagger
     from anonymizer.detectors.tagger_repair import TaggerRepair
     from anonymizer.evaluation.evaluate import RepairedTagger, Tagger, evaluate_tokens, read_conll
-    from anonymizer.pipeline import tagger_path
+    from anonymizer.model.shipped import tagger_path
 
     sentences = list(read_conll(corpus))
     # The runtime, as `anonymize` runs it (a Flair file is exported in memory).

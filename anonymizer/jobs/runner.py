@@ -71,7 +71,7 @@ class Listener:
 
 def expected_model_sha256(settings: Settings) -> str | None:
     """The SHA-256 of the model the workers will load (``None``: rules only, no tagger)."""
-    from anonymizer.pipeline import tagger_path
+    from anonymizer.model.shipped import tagger_path
 
     config = settings.config
     if not config.entities & config.model_labels:
