@@ -165,3 +165,18 @@ def test_export_refuses_a_label_map_that_is_not_a_mapping(tmp_path: Path) -> Non
         load_label_map(tmp_path / "map.json")
     (tmp_path / "map.json").write_text(json.dumps({"PRS": "PER", "MSR": None}), encoding="utf-8")
     assert load_label_map(tmp_path / "map.json")["PRS"] == "PER"
+
+
+def test_a_model_without_an_o_tag_is_refused(tiny: dict[str, Path], tmp_path: Path) -> None:
+    import onnx
+
+    from anonymizer.model.encoder import EncoderFormatError
+
+    graph = onnx.load(str(tiny["int8"]))
+    props = {p.key: p.value for p in graph.metadata_props}
+    props["tags"] = json.dumps(["B-PER"] * len(MODEL_LABELS))
+    del graph.metadata_props[:]
+    onnx.helper.set_model_props(graph, props)
+    onnx.save(graph, str(tmp_path / "no-o.onnx"))
+    with pytest.raises(EncoderFormatError, match="no O tag"):
+        EncoderRuntime(tmp_path / "no-o.onnx")

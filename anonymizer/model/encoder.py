@@ -112,6 +112,8 @@ class EncoderRuntime:
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
         self.tags = list(self.meta.tags)
+        if "O" not in self.tags:
+            raise EncoderFormatError("the model has no O tag: every word would be an entity")
         self.labels = frozenset(tag[2:] for tag in self.tags if tag != "O")
         specials = self.tokenizer.encode([], is_pretokenized=True).ids
         if len(specials) != 2:

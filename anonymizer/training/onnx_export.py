@@ -75,6 +75,8 @@ def export_onnx(
     names = [model.config.id2label[i] for i in range(model.config.num_labels)]
     tags = map_tags(names, label_map or DEFAULT_LABEL_MAP)
     positions = int(getattr(model.config, "max_position_embeddings", 512))
+    if getattr(model.config, "model_type", "") in ("roberta", "xlm-roberta", "camembert"):
+        positions -= 2  # their positions start after the padding index
     meta = EncoderMetadata(
         tags=tags,
         window=min(window or positions, positions),
