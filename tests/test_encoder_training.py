@@ -115,6 +115,14 @@ def test_train_resume_export_and_reload_in_a_fresh_process(workspace: Path) -> N
         tools(args)
     assert again.value.code == 0
     assert (run / "stage-2" / "checkpoint.pt").stat().st_mtime_ns == before
+    # --no-resume trains every stage again; --max-epochs is the recipe's business.
+    with pytest.raises(SystemExit) as fresh_run:
+        tools([*args, "--no-resume"])
+    assert fresh_run.value.code == 0
+    assert (run / "stage-2" / "checkpoint.pt").stat().st_mtime_ns != before
+    with pytest.raises(SystemExit) as refused:
+        tools([*args, "--max-epochs", "3"])
+    assert refused.value.code == 2
     code = (
         "import sys; from pathlib import Path; from anonymizer.model.encoder import load_encoder; "
         "r = load_encoder(Path(sys.argv[1])).runtime; "

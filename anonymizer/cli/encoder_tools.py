@@ -52,8 +52,12 @@ def import_base(recipe_path: Path, data_root: Path | None, base: Path) -> dict[s
     return build_base(weights, tokenizer, [recipe.root / name for name in recipe.vocabulary_text], base)
 
 
-def train_encoder_recipe(recipe_path: Path, data_root: Path | None, out: Path, threads: int | None) -> Path:
-    """``anonymizer train`` for a recipe of ``kind = "encoder"``: import, fine-tune, export."""
+def train_encoder_recipe(
+    recipe_path: Path, data_root: Path | None, out: Path, threads: int | None, *, resume: bool = True
+) -> Path:
+    """``anonymizer train`` for a recipe of ``kind = "encoder"``: import, fine-tune, export.
+
+    Without ``resume`` every stage starts again (the imported ``base/`` is kept)."""
     from anonymizer.training.encoder_train import EncoderRecipe, train_encoder
     from anonymizer.training.onnx_export import export_onnx
 
@@ -64,6 +68,9 @@ def train_encoder_recipe(recipe_path: Path, data_root: Path | None, out: Path, t
 
     pretrained_sources()
     out.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        for checkpoint in [out / "checkpoint.pt", *out.glob("stage-*/checkpoint.pt")]:
+            checkpoint.unlink(missing_ok=True)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(message)s",

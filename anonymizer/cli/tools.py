@@ -81,7 +81,9 @@ def train(
         if recipe_kind(settings_path) == "encoder":
             from anonymizer.cli.encoder_tools import train_encoder_recipe
 
-            click.echo(str(train_encoder_recipe(settings_path, data_root, out, threads)))
+            if max_epochs is not None:
+                raise UsageError("an encoder recipe sets its epochs per stage; change them in the recipe")
+            click.echo(str(train_encoder_recipe(settings_path, data_root, out, threads, resume=resume)))
             return
         settings = TrainSettings.load(settings_path, data_root=data_root)
         out.mkdir(parents=True, exist_ok=True)
