@@ -230,6 +230,12 @@ def account_number(text: str) -> bool:
     return 7 <= len(digits_only(text)) <= 12 and not written_as_pnr
 
 
+def personkonto(text: str) -> bool:
+    """A Nordea personkonto: clearing 3300 and the owner's personnummer (10 digits, valid)."""
+    number = digits_only(text)
+    return len(number) == 14 and number.startswith("3300") and personnummer(number[4:])
+
+
 def _stdnum(module: object) -> Callable[[str], bool]:
     """``module.is_valid`` of a python-stdnum module, on the text with ASCII digits."""
     check: Callable[[str], bool] = module.is_valid  # type: ignore[attr-defined]
@@ -269,5 +275,6 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "phone": phone,
     "bank_account": bank_account,
     "account_number": account_number,
+    "personkonto": personkonto,
     "luhn": luhn,
 }

@@ -50,6 +50,9 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Bank: Swedbank 8327-9 943 110 276-5", "8327-9 943 110 276-5", "BANK"),
         ("Nordea personkonto 3300 800312-1234", "3300 800312-1234", "BANK"),
         ("Mitt kontonummer är 83279 9431102765", "83279 9431102765", "BANK"),
+        # a Nordea personkonto needs no context word: 3300 and a valid personnummer
+        ("Lön sätts in på 3300-8503121231.", "3300-8503121231", "BANK"),
+        ("till 3300 850312-1231 senast", "3300 850312-1231", "BANK"),
         ("Postnr: 123 45, ort saknas", "123 45", "ADDRESS"),
         # a tab is a column gap, not a separator inside a number
         ("18/3 10:41\tSwish\t073-560 18 24\t15 000 kr", "073-560 18 24", "PHONE"),
@@ -69,6 +72,7 @@ def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
         "Beloppet 123 450 kr betalas senast 2024-03-12.",
         "Mål nr T 1234-24 avgörs i dag.",
         "Ordernr 1234567890 skickades.",  # ten digits starting 123 without swish
+        "Ärende 3300-8503121232 stängt.",  # 3300 and ten digits that are no personnummer
         "pris SEK 250 eller EUR 100",
         "art.nr XYZ 123 finns i lager",
         "modell GTX 460 är slut",
