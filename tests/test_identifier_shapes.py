@@ -50,6 +50,12 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Bank: Swedbank 8327-9 943 110 276-5", "8327-9 943 110 276-5", "BANK"),
         ("Nordea personkonto 3300 800312-1234", "3300 800312-1234", "BANK"),
         ("Mitt kontonummer är 83279 9431102765", "83279 9431102765", "BANK"),
+        ("Ring 070.123.45.67 i kväll", "070.123.45.67", "PHONE"),
+        ("Växeln 08.123.456.78", "08.123.456.78", "PHONE"),
+        ("iban se45 5000 0000 0583 9825 7466 tack", "se45 5000 0000 0583 9825 7466", "BANK"),
+        ("mejla anna[at]firma[dot]se", "anna[at]firma[dot]se", "EMAIL"),
+        ("anna(at)skolan(punkt)se", "anna(at)skolan(punkt)se", "EMAIL"),
+        ("Min mail: anna . lind @ gmail . com", "anna . lind @ gmail . com", "EMAIL"),
         # a Nordea personkonto needs no context word: 3300 and a valid personnummer
         ("Lön sätts in på 3300-8503121231.", "3300-8503121231", "BANK"),
         ("till 3300 850312-1231 senast", "3300 850312-1231", "BANK"),
@@ -73,6 +79,10 @@ def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
         "Mål nr T 1234-24 avgörs i dag.",
         "Ordernr 1234567890 skickades.",  # ten digits starting 123 without swish
         "Ärende 3300-8503121232 stängt.",  # 3300 and ten digits that are no personnummer
+        "Version 010.12.3 släpps den 07.03.2024, pris 1.250.00",
+        "se12 3456 7890 1234 är ingen iban",
+        "kl10 till hela dagen",
+        "Vi ses @ hemma . Sedan",
         "pris SEK 250 eller EUR 100",
         "art.nr XYZ 123 finns i lager",
         "modell GTX 460 är slut",

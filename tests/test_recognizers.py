@@ -359,6 +359,7 @@ EXAMPLES = {
     "bank_account": "Konto 6000-123 456 789",
     "bank_clearing": "Clearingnummer 8214-9.",
     "bank_personkonto": "Lön sätts in på 3300-8503121231.",
+    "iban_lower_case": "iban se45 5000 0000 0583 9825 7466",
     "bank_account_number": "Kontonummer 123 456 789-0",
     "address_street": "Storgatan 12",
     "address_street_name": "Hon bor på Granvägen.",
