@@ -4,7 +4,9 @@ Layout of the output folder::
 
     base/                  the imported, trimmed encoder (config, weights, tokenizer.json)
     checkpoint.pt          model, optimiser, schedule and position, every ``checkpoint_steps``
-    best/, last/           Hugging Face folders (``BertForTokenClassification`` + tokenizer.json)
+    best/, last/           Hugging Face folders (``BertForTokenClassification`` + tokenizer.json,
+                           dev-scores.json): the best and the last epoch of the first stage
+    stage-N/               the same for each further stage (``[[then]]`` in the recipe)
     training.log           one line per logged step and per dev evaluation
 
 A plain loop rather than Flair's trainer: Flair's ``TransformerWordEmbeddings``
