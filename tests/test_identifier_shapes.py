@@ -56,6 +56,9 @@ def found(text: str) -> list[tuple[str, str]]:
         ("mejla anna[at]firma[dot]se", "anna[at]firma[dot]se", "EMAIL"),
         ("anna(at)skolan(punkt)se", "anna(at)skolan(punkt)se", "EMAIL"),
         ("Min mail: anna . lind @ gmail . com", "anna . lind @ gmail . com", "EMAIL"),
+        ("Utbetalning sker till 8327-9 914 123 456-7 den 25:e", "8327-9 914 123 456-7", "BANK"),
+        ("Skickas till 8105-9, 944 872 365-3.", "8105-9, 944 872 365-3", "BANK"),
+        ("Lönen sätts in på 6000 123 456 789 varje månad.", "6000 123 456 789", "BANK"),
         # a Nordea personkonto needs no context word: 3300 and a valid personnummer
         ("Lön sätts in på 3300-8503121231.", "3300-8503121231", "BANK"),
         ("till 3300 850312-1231 senast", "3300 850312-1231", "BANK"),
@@ -82,6 +85,8 @@ def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
         "Version 010.12.3 släpps den 07.03.2024, pris 1.250.00",
         "se12 3456 7890 1234 är ingen iban",
         "kl10 till hela dagen",
+        "Lönen höjs med 1 200 kr från 2024-03-01.",
+        "Överföringen på 12 500 kr gjordes 2024-03-01 kl 10.",
         "Vi ses @ hemma . Sedan",
         "pris SEK 250 eller EUR 100",
         "art.nr XYZ 123 finns i lager",
