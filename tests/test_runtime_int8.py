@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anonymizer.model.arrays import ArrayFileError, is_array_file, read_arrays, write_arrays
-from anonymizer.model.runtime import _Linear, activation_qparams
+from anonymizer.model.runtime_layers import Linear as _Linear
+from anonymizer.model.runtime_layers import activation_qparams
 
 torch = pytest.importorskip("torch")
 
