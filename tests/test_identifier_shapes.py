@@ -58,6 +58,10 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Min mail: anna . lind @ gmail . com", "anna . lind @ gmail . com", "EMAIL"),
         ("Utbetalning sker till 8327-9 914 123 456-7 den 25:e", "8327-9 914 123 456-7", "BANK"),
         ("Vårt plusgiro 477 77 72", "477 77 72", "BANK"),
+        ("personnr 850312/1231", "850312/1231", "PNR"),
+        ("Reg.nr: ABC-123", "ABC-123", "REG"),
+        ("bilens regnummer abc123", "abc123", "REG"),
+        ("Bilen har reg-nr xyz-12d", "xyz-12d", "REG"),
         ("Skickas till 8105-9, 944 872 365-3.", "8105-9, 944 872 365-3", "BANK"),
         ("Lönen sätts in på 6000 123 456 789 varje månad.", "6000 123 456 789", "BANK"),
         # a Nordea personkonto needs no context word: 3300 and a valid personnummer
@@ -88,6 +92,8 @@ def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
         "kl10 till hela dagen",
         "Lönen höjs med 1 200 kr från 2024-03-01.",
         "Plusgiro: 1 234 kr i avgift",
+        "sidan 850312/1232 i akten",  # a slash and ten digits that are no personnummer
+        "bilen med 123 hästkrafter",
         "Överföringen på 12 500 kr gjordes 2024-03-01 kl 10.",
         "Vi ses @ hemma . Sedan",
         "pris SEK 250 eller EUR 100",

@@ -360,6 +360,7 @@ EXAMPLES = {
     "bank_clearing": "Clearingnummer 8214-9.",
     "bank_personkonto": "Pengarna går till 3300-8503121231.",
     "bank_swedbank": "Till 8327-9 914 123 456-7 i morgon.",
+    "pnr_slash": "personnr 850312/1231",
     "iban_lower_case": "iban se45 5000 0000 0583 9825 7466",
     "bank_account_number": "Kontonummer 123 456 789-0",
     "address_street": "Storgatan 12",
