@@ -52,15 +52,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def read_sentences(limit: int) -> list[list[str]]:
-    sentences: list[list[str]] = []
-    for corpus in CORPORA:
-        words: list[str] = []
-        for line in corpus.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                words.append(line.split("\t")[0])
-            elif words:
-                sentences.append(words)
-                words = []
+    from anonymizer.evaluation.evaluate import read_conll
+
+    sentences = [sentence.tokens for corpus in CORPORA for sentence in read_conll(corpus)]
     step = max(1, len(sentences) // limit)
     return sentences[::step][:limit]
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from anonymizer.training.encoder_data import entity_runs, keep_labels, micro_f1, read_documents
+from anonymizer.evaluation.evaluate import spans_from_tags
+from anonymizer.training.encoder_data import keep_labels, micro_f1, read_documents
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
@@ -155,6 +156,6 @@ def test_label_helpers() -> None:
         "O",
         "B-ORG",
     ]
-    assert entity_runs(["B-PER", "B-PER", "O", "B-LOC"]) == {(0, 1, "PER"), (3, 3, "LOC")}
+    assert spans_from_tags(["B-PER", "B-PER", "O", "B-LOC"], io=True) == {(0, 1, "PER"), (3, 3, "LOC")}
     scores = micro_f1([["B-PER", "O"]], [["B-PER", "B-LOC"]])
     assert scores["PER"] == 1.0 and scores["LOC"] == 0.0 and 0 < scores["micro"] < 1

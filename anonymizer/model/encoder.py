@@ -115,6 +115,8 @@ class EncoderRuntime:
         if "O" not in self.tags:
             raise EncoderFormatError("the model has no O tag: every word would be an entity")
         self.labels = frozenset(tag[2:] for tag in self.tags if tag != "O")
+        self._outside = np.array([tag == "O" for tag in self.tags])
+        self._o_column = int(np.flatnonzero(self._outside)[0])
         specials = self.tokenizer.encode([], is_pretokenized=True).ids
         if len(specials) != 2:
             raise EncoderFormatError("the tokenizer does not frame a sentence with two special tokens")
@@ -149,7 +151,7 @@ class EncoderRuntime:
         rows = np.zeros((len(words), len(self.tags)), dtype=np.float64)
         for index, position in enumerate(first):
             if position is None:  # nothing the tokenizer kept (a lone control character)
-                rows[index, self.tags.index("O")] = 1.0
+                rows[index, self._o_column] = 1.0
             else:
                 rows[index] = probabilities[position]
         best = self._decide(rows)
@@ -160,10 +162,9 @@ class EncoderRuntime:
     def _decide(self, rows: Array) -> Array:
         """The tag of each word: the likeliest entity tag where the entity tags together reach
         the file's threshold, else ``O``."""
-        outside = np.array([tag == "O" for tag in self.tags])
-        entity = np.where(outside, -1.0, rows).argmax(axis=1)
-        inside = rows[:, ~outside].sum(axis=1) >= self.meta.entity_threshold
-        chosen: Array = np.where(inside, entity, int(np.flatnonzero(outside)[0]))
+        entity = np.where(self._outside, -1.0, rows).argmax(axis=1)
+        inside = rows[:, ~self._outside].sum(axis=1) >= self.meta.entity_threshold
+        chosen: Array = np.where(inside, entity, self._o_column)
         return chosen
 
     def _probabilities(self, ids: list[int]) -> Array:

@@ -8,11 +8,12 @@ learns on the same tokens it will see.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from anonymizer.evaluation.evaluate import read_conll, score, spans_from_tags
+from anonymizer.evaluation.gold import read_jsonl
 from anonymizer.text import sentences
 
 ENCODER_LABELS = ("PER", "LOC", "ORG")
@@ -36,52 +37,33 @@ def keep_labels(tags: Sequence[str], labels: Sequence[str] = ENCODER_LABELS) -> 
 
 
 def read_bio(path: Path) -> Iterator[Sentence]:
-    """Sentences of a ``token<TAB>TAG`` file (blank lines between sentences)."""
-    words: list[str] = []
-    tags: list[str] = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            line = line.rstrip("\n")
-            if not line.strip():
-                if words:
-                    yield words, keep_labels(tags)
-                words, tags = [], []
-                continue
-            token, _, tag = line.rpartition("\t")
-            words.append(token)
-            tags.append(tag or "O")
-    if words:
-        yield words, keep_labels(tags)
+    """Sentences of a ``token<TAB>TAG`` file (:func:`anonymizer.evaluation.evaluate.read_conll`)."""
+    for sentence in read_conll(path):
+        yield sentence.tokens, keep_labels(sentence.tags)
 
 
 def read_documents(path: Path) -> Iterator[Sentence]:
-    """Sentences of a span file (``{"text", "spans": [{"start", "end", "label"}]}`` a line).
+    """Sentences of a span file (:func:`anonymizer.evaluation.gold.read_jsonl`).
 
     A token takes a span's label when it overlaps the span; it begins a run when the
     token before it is outside that span.
     """
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            document = json.loads(line)
-            text: str = document["text"]
-            spans = [s for s in document["spans"] if s["label"] in ENCODER_LABELS]
-            for tokens in sentences(text):
-                words, tags = [], []
-                previous: int | None = None
-                for token in tokens:
-                    hit = next(
-                        (i for i, s in enumerate(spans) if s["start"] < token.end and token.start < s["end"]),
-                        None,
-                    )
-                    words.append(token.text)
-                    if hit is None:
-                        tags.append("O")
-                    else:
-                        tags.append(f"{'I' if hit == previous else 'B'}-{spans[hit]['label']}")
-                    previous = hit
-                yield words, tags
+    for document in read_jsonl(path):
+        spans = [s for s in document.spans if s.label in ENCODER_LABELS]
+        for tokens in sentences(document.text):
+            words, tags = [], []
+            previous: int | None = None
+            for token in tokens:
+                hit = next(
+                    (i for i, s in enumerate(spans) if s.start < token.end and token.start < s.end), None
+                )
+                words.append(token.text)
+                if hit is None:
+                    tags.append("O")
+                else:
+                    tags.append(f"{'I' if hit == previous else 'B'}-{spans[hit].label}")
+                previous = hit
+            yield words, tags
 
 
 def read_source(path: Path) -> list[Sentence]:
@@ -99,35 +81,12 @@ def augment_case(sentence: Sentence, rng: random.Random, *, lower: float, upper:
     return sentence
 
 
-def entity_runs(tags: Sequence[str]) -> set[tuple[int, int, str]]:
-    """Maximal runs of one label ``(first, last, label)``: how klintan (IO) is scored."""
-    runs: set[tuple[int, int, str]] = set()
-    start, current = 0, "O"
-    for index, tag in enumerate([*tags, "O"]):
-        label = tag[2:] if tag != "O" else "O"
-        if label != current:
-            if current != "O":
-                runs.add((start, index - 1, current))
-            start, current = index, label
-    return runs
-
-
 def micro_f1(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict[str, float]:
-    """Micro F1 and per-label F1 over entity runs."""
-    counts: dict[str, list[int]] = {label: [0, 0, 0] for label in ENCODER_LABELS}
-    for gold_tags, predicted_tags in zip(gold, predicted, strict=True):
-        g, p = entity_runs(gold_tags), entity_runs(predicted_tags)
-        for run in g & p:
-            counts[run[2]][0] += 1
-        for run in p - g:
-            counts[run[2]][1] += 1
-        for run in g - p:
-            counts[run[2]][2] += 1
-
-    def f1(tp: int, fp: int, fn: int) -> float:
-        return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-    scores = {label: f1(*values) for label, values in counts.items()}
-    totals = [sum(values[i] for values in counts.values()) for i in range(3)]
-    scores["micro"] = f1(*totals)
-    return scores
+    """F1 per label of :data:`ENCODER_LABELS` and micro, over entities as maximal runs of one
+    label (how klintan, annotated IO, is scored)."""
+    result = score(
+        [spans_from_tags(tags, io=True) for tags in gold],
+        [spans_from_tags(tags, io=True) for tags in predicted],
+        labels=ENCODER_LABELS,
+    )
+    return {label: float(result[label]["f1"]) for label in (*ENCODER_LABELS, "micro")}

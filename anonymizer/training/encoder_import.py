@@ -244,17 +244,11 @@ def corpus_words(paths: Iterable[Path]) -> Iterable[list[str]]:
     documents (their text), name lists and gzipped raw text (whitespace-split lines)."""
     import gzip
 
+    from anonymizer.evaluation.evaluate import read_conll
+
     for path in paths:
         if path.suffix == ".bio":
-            words: list[str] = []
-            for line in path.open(encoding="utf-8"):
-                if line.strip():
-                    words.append(line.rstrip("\n").split("\t")[0])
-                elif words:
-                    yield words
-                    words = []
-            if words:
-                yield words
+            yield from (sentence.tokens for sentence in read_conll(path))
         elif path.suffix == ".jsonl":
             for line in path.open(encoding="utf-8"):
                 if line.strip():
