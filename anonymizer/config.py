@@ -45,7 +45,7 @@ _SCHEMA: dict[str, Any] = {
     "model": {"path": str, "batch_size": int, "labels": list, "threshold": float, "also": list},
     "merge": {"strategy": str},
     "rules": {
-        "time": {"enabled": bool, "score": float},
+        "time": {"enabled": bool, "score": float, "relative": bool},
         "propagation": {"enabled": bool},
         "gazetteers": {"enabled": bool, "score": float},
         "unknown_words": {"enabled": bool, "score": float},
@@ -117,6 +117,7 @@ class Config:
     model_labels: frozenset[str] = DEFAULT_MODEL_LABELS
     time_rules: bool = True
     time_score: float = 0.9
+    time_relative: bool = False
     propagation: bool = True
     gazetteers: bool = True
     gazetteer_score: float = 0.7
@@ -332,6 +333,7 @@ def _build(raw: Mapping[str, Any], origin: Mapping[str, Path], sources: tuple[st
         model_labels=frozenset(model_labels),
         time_rules=time_rules.get("enabled", True),
         time_score=float(time_rules.get("score", 0.9)),
+        time_relative=time_rules.get("relative", False),
         propagation=rules.get("propagation", {}).get("enabled", True),
         gazetteers=gazetteers.get("enabled", True),
         gazetteer_score=float(gazetteers.get("score", 0.7)),

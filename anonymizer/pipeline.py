@@ -126,7 +126,7 @@ class Anonymizer:
             config = config.with_entities(frozenset(label.strip().upper() for label in entities))
         detectors: list[Detector] = []
         if config.time_rules:
-            detectors.append(TimeDetector(score=config.time_score))
+            detectors.append(TimeDetector(score=config.time_score, relative=config.time_relative))
         if config.recognizers:
             detectors.append(PatternDetector(config.recognizers))
         if config.tables:

@@ -230,6 +230,41 @@ def account_number(text: str) -> bool:
     return 7 <= len(digits_only(text)) <= 12 and not written_as_pnr
 
 
+def _separated_clearing(text: str) -> tuple[str, str] | None:
+    """The clearing and account digits of ``text``, split where the writer put the first
+    separator after four or five digits ("8327-9 994 123 456-7" splits after "8327-9")."""
+    written = text.strip()
+    match = _CLEARING_WRITTEN.match(written)
+    if match is None:
+        return None
+    return digits_only(match.group(1)), digits_only(written[match.end() :])
+
+
+_CLEARING_WRITTEN = re.compile(r"(\d{4}(?:-\d(?=\D))?)[^\d]+")
+
+
+def bank_account_checked(text: str) -> bool:
+    """A clearing number of a Swedish bank and an account number whose length and check
+    digit fit that bank (Bankgirot's rules, by the ``bankkonto`` package).
+
+    The clearing number must be set apart by a separator: joined digits have no one split.
+    A Swedbank clearing number (8xxx) carries its own fifth digit ("8327-9").
+    """
+    from bankkonto import BankkontoException, validate
+
+    parts = _separated_clearing(text)
+    if parts is None:
+        return False
+    clearing, account = parts
+    if clearing.startswith("8") != (len(clearing) == 5):
+        return False
+    try:
+        validate(clearing, account)
+    except BankkontoException:
+        return False
+    return True
+
+
 def personkonto(text: str) -> bool:
     """A Nordea personkonto: clearing 3300 and the owner's personnummer (10 digits, valid)."""
     number = digits_only(text)
@@ -274,6 +309,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "ip": ip,
     "phone": phone,
     "bank_account": bank_account,
+    "bank_account_checked": bank_account_checked,
     "account_number": account_number,
     "personkonto": personkonto,
     "luhn": luhn,

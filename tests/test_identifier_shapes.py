@@ -68,6 +68,17 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Lön sätts in på 3300-8503121231.", "3300-8503121231", "BANK"),
         ("till 3300 850312-1231 senast", "3300 850312-1231", "BANK"),
         ("Postnr: 123 45, ort saknas", "123 45", "ADDRESS"),
+        # any bank's clearing and account number with a valid check digit, no context word
+        # (check digits computed by Bankgirot's rules for these invented accounts)
+        ("Skicka pengarna till 5001-1234563 snarast.", "5001-1234563", "BANK"),
+        ("Överför 6789 123 456 789 idag.", "6789 123 456 789", "BANK"),
+        ("Nya kontot: 9270 123 45 65 (ICA Banken)", "9270 123 45 65", "BANK"),
+        ("För över till 9550-1234566 i morgon.", "9550-1234566", "BANK"),
+        ("Clnr 8381-7 Kontonr 123 456 789-0", "8381-7", "BANK"),
+        ("Mitt nummer är 46701234567.", "46701234567", "PHONE"),
+        ("Telefon: 46 70 123 45 67", "46 70 123 45 67", "PHONE"),
+        ("regnr mlb 12a", "mlb 12a", "REG"),
+        ("bil: abc 123", "abc 123", "REG"),
         # a tab is a column gap, not a separator inside a number
         ("18/3 10:41\tSwish\t073-560 18 24\t15 000 kr", "073-560 18 24", "PHONE"),
     ],
@@ -109,6 +120,12 @@ def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
         "Order 1234 5678 9012 3456 skickad",  # sixteen digits failing Luhn
         "Banken har 12 500 kr på kontot sedan 2024-01-15",
         "Postnr saknas, beloppet 123 45 kr",
+        "Ärendenummer 5001-1234564 gäller.",  # a clearing and account shape, wrong check digit
+        "Betalt 2024-05-31, ärende 1234-5678901 klart.",
+        "Referens 46701234567 gäller fakturan.",  # a mobile number shape without a phone word
+        "Bil med 123 000 mil på mätaren",
+        "bilen har 130 hk",
+        "Vi åkte bil, tog 123 bilder.",
     ],
 )
 def test_amounts_case_numbers_dates_and_codes_stay(text: str) -> None:

@@ -412,6 +412,9 @@ EXAMPLES = {
     "card_number_compact": "Kortnummer 4571234567890120.",
     "loc_dateline": "Magnus Ek, rektor\nSpånga 2024-10-04\n",
     "address_postcode": "Postnr: 123 45",
+    "bank_checked": "Skicka till 5001-1234563 snarast.",
+    "phone_country_code_bare": "Mobil 46701234567 dagtid.",
+    "reg_lower_spaced": "bil: abc 123",
 }
 
 

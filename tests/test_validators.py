@@ -229,3 +229,23 @@ def test_registry_names() -> None:
         "luhn",
     } <= set(VALIDATORS)
     assert all(callable(function) for function in VALIDATORS.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("8105-9 944 872 365-1", True),  # Swedbank: five clearing digits, mod 10 over ten
+        ("8105-9, 9448723651", True),
+        ("6789 123 456 789", True),  # Handelsbanken: nine digits, mod 11
+        ("5001 12 345 63", True),  # SEB: seven digits, mod 11 with the clearing number
+        ("9550-1234566", True),  # Avanza: mod 11 over all eleven digits
+        ("8105-9 944 872 365-2", False),  # one check digit off
+        ("5001 12 345 64", False),
+        ("6789123456789", False),  # joined: no one split
+        ("0701-234567", False),  # no bank has clearing 0xxx
+        ("1000-1234567", False),  # the Riksbank keeps no such accounts
+        ("8105 9448723651", False),  # a Swedbank clearing number without its fifth digit
+    ],
+)
+def test_bank_account_checked(text: str, valid: bool) -> None:
+    assert VALIDATORS["bank_account_checked"](text) is valid

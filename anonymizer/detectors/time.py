@@ -14,6 +14,13 @@ Span conventions:
   and a date or a date and a time across a comma: "måndagen den 3 maj 2021 kl. 14.30",
   "fredagen, den 13 maj". Lists ("måndag, tisdag") stay apart.
 
+Spans of time that name no date are *relative* and found only with ``relative=True``
+(the strict preset): periods ("de senaste åren"), offsets ("tre dagar senare", "dagen
+innan", "två veckor tillbaka") and parts of a day after a preposition ("på morgonen",
+"under helgen"). They identify no one, and the annotation guidelines this project is
+measured by leave them out; deictics that point at a day ("i går", "i helgen", "i
+morse") and every date, weekday, month, year, week, holiday and clock time are always found.
+
 Expressions never run across a line break. Month and weekday names, their short forms
 and the vocabulary (units, number words, holidays, prepositions, period words) come from
 the shipped word lists (``rules/lexicon/sv.toml``, ``[calendar]`` and ``[time]``); the
@@ -177,10 +184,11 @@ class _Rule:
 
     pattern: re.Pattern[str]
     check: _Check | None = None
+    relative: bool = False  # a span of time that names no date: on only when asked
 
 
-def _rule(pattern: str, check: _Check | None = None) -> _Rule:
-    return _Rule(re.compile(pattern, re.IGNORECASE), check)
+def _rule(pattern: str, check: _Check | None = None, *, relative: bool = False) -> _Rule:
+    return _Rule(re.compile(pattern, re.IGNORECASE), check, relative)
 
 
 _FRACTIONS = frozenset({("2", "3"), ("3", "4"), ("24", "7")})
@@ -312,7 +320,8 @@ _RULES: tuple[_Rule, ...] = (
     # de senaste åren, de kommande två veckorna
     _rule(
         rf"{_B}de{_WS}{_alt('senaste|kommande|närmaste|följande')}{_WS}(?:{_QUANTITY}{_WS})?"
-        rf"{_alt('dagarna|veckorna|månaderna|åren|timmarna|decennierna|helgerna')}{_E}"
+        rf"{_alt('dagarna|veckorna|månaderna|åren|timmarna|decennierna|helgerna')}{_E}",
+        relative=True,
     ),
     # för två år sedan
     _rule(rf"{_B}för{_WS}{_QUANTITY}{_WS}{_QUANTIFIED_UNIT}{_WS}(?:sedan|sen){_E}"),
@@ -321,7 +330,8 @@ _RULES: tuple[_Rule, ...] = (
     # tre dagar senare, två veckor tidigare
     _rule(
         rf"{_B}{_QUANTITY}{_WS}{_QUANTIFIED_UNIT}{_WS}"
-        rf"{_alt('senare|tidigare|sedan|sen|efteråt|dessförinnan|därefter|innan')}{_E}"
+        rf"{_alt('senare|tidigare|sedan|sen|efteråt|dessförinnan|därefter|innan')}{_E}",
+        relative=True,
     ),
     # vecka 12, v. 12, veckorna 12-14 (a lower-case "v" only: "V12" is an engine)
     _rule(
@@ -372,15 +382,17 @@ _RULES: tuple[_Rule, ...] = (
     # veckan efter, dagen innan, året därpå
     _rule(
         rf"{_B}{_alt('dagen|veckan|helgen|månaden|året|kvällen|natten|morgonen')}{_WS}"
-        rf"{_alt('efter|innan|före|därpå|därefter|dessförinnan')}{_E}"
+        rf"{_alt('efter|innan|före|därpå|därefter|dessförinnan')}{_E}",
+        relative=True,
     ),
     # under helgen, på morgonen, efter lunch ("i helgen" is above)
     _rule(
         rf"{_B}{_alt('under|över|efter|före|inför|på|till|mot|sedan|hela')}{_WS}"
-        rf"(?P<t>{_alt('helgen|morgonen|förmiddagen|eftermiddagen|kvällen|natten|lunchen|dygnet')}){_E}"
+        rf"(?P<t>{_alt('helgen|morgonen|förmiddagen|eftermiddagen|kvällen|natten|lunchen|dygnet')}){_E}",
+        relative=True,
     ),
     # två veckor tillbaka
-    _rule(rf"{_B}{_QUANTITY}{_WS}{_QUANTIFIED_UNIT}{_WS}tillbaka{_E}"),
+    _rule(rf"{_B}{_QUANTITY}{_WS}{_QUANTIFIED_UNIT}{_WS}tillbaka{_E}", relative=True),
     # 07.58 alone (two-digit hour: "kom 08.25"); 14:30 is above
     _rule(rf"{_NUM_B}(?:[01]\d|2[0-3])\.{_MM}{_TIME_END}{_NOT_AMOUNT}"),
     # 2015 alone: "anställdes 2015", "verksamhetsberättelsen för 2023", not "SFS 2010:800"
@@ -405,8 +417,10 @@ _FOLLOWING_WORD = re.compile(r"[^\S\n]+([^\W\d_]+)")
 _LAST_WORD = re.compile(r"([^\W\d_]+)\W*\Z")
 
 
-def _candidates(text: str) -> Iterator[tuple[int, int]]:
+def _candidates(text: str, *, relative: bool) -> Iterator[tuple[int, int]]:
     for rule in _RULES:
+        if rule.relative and not relative:
+            continue
         groups = [group for group in _REPORTED_GROUPS if group in rule.pattern.groupindex]
         for match in rule.pattern.finditer(text):
             if rule.check is not None and not rule.check(match):
@@ -482,8 +496,9 @@ class TimeDetector:
     rank = Rank.RULE
     labels = frozenset({"TME"})
 
-    def __init__(self, *, score: float = 0.9) -> None:
+    def __init__(self, *, score: float = 0.9, relative: bool = False) -> None:
         self.score = score
+        self.relative = relative
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
         return [self.find(text) for text in texts]
@@ -491,7 +506,7 @@ class TimeDetector:
     def find(self, text: str) -> list[Span]:
         found = (
             (start, end)
-            for start, end in _candidates(text)
+            for start, end in _candidates(text, relative=self.relative)
             if end > start and not _looks_like_name(text, start, end)
         )
         return [
