@@ -222,12 +222,19 @@ def account_number(text: str) -> bool:
     """An account number without its clearing number: 7 to 12 digits, and not a personnummer
     written as one.
 
+    A round amount in groups of three ("1 000 000") is none.
+
     (A Nordea personkonto is the owner's personnummer: written as one, it is reported as
     PNR. Digits grouped otherwise, "621 290 629-8", are an account even when they would
     pass the personnummer check: no PNR rule would take them.)
     """
     written_as_pnr = _PERSONNUMMER_WRITTEN.fullmatch(text.strip()) is not None and personnummer(text)
-    return 7 <= len(digits_only(text)) <= 12 and not written_as_pnr
+    round_amount = _THOUSANDS.fullmatch(text.strip()) is not None and text.rstrip().endswith("000")
+    return 7 <= len(digits_only(text)) <= 12 and not written_as_pnr and not round_amount
+
+
+# A number in groups of three as amounts are written: "1 000 000".
+_THOUSANDS = re.compile(r"\d{1,3}(?:[^\S\t\n]\d{3})+")
 
 
 def _separated_clearing(text: str) -> tuple[str, str] | None:

@@ -126,6 +126,7 @@ def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
         "Bil med 123 000 mil på mätaren",
         "bilen har 130 hk",
         "Vi åkte bil, tog 123 bilder.",
+        "Kontot växte till 1 000 000 på ett år",  # a round amount after an account word
     ],
 )
 def test_amounts_case_numbers_dates_and_codes_stay(text: str) -> None:

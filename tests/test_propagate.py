@@ -39,7 +39,8 @@ def spans_for(text: str, surface: str, label: str) -> list[Span]:
             ["Anna", "Lind"],
         ),  # not one name across a comma
         ("Anna Lind ringde. Anna Linds bil.", "Anna Lind", "PER", ["Anna Lind"]),
-        ("Region Skåne svarade. Region Skånes chef.", "Region Skåne", "ORG", ["Region Skåne"]),
+        # an organisation is learned, not looked for again (the tagger reads each occurrence)
+        ("Region Skåne svarade. Region Skånes chef.", "Region Skåne", "ORG", []),
     ],
 )
 def test_find_mentions(text: str, found: str, label: str, expected: list[str]) -> None:

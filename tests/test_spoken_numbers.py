@@ -50,6 +50,17 @@ def found(text: str) -> list[tuple[str, str]]:
             "PHONE",
         ),
         ("Kontonummer: 123 fyrtiofem sextiosju åttio", "123 fyrtiofem sextiosju åttio", "BANK"),
+        # hundreds in one word, a dash read aloud, the context word in the turn before
+        (
+            "Kontot är niohundrafyrtiotre, hundratio, tvåhundrasjuttiosex, fem.",
+            "niohundrafyrtiotre, hundratio, tvåhundrasjuttiosex, fem",
+            "BANK",
+        ),
+        (
+            "Agent: Och vilket clearingnummer har du?\nKund: Åtta tre två sju streck nio.",
+            "Åtta tre två sju streck nio",
+            "BANK",
+        ),
     ],
 )
 def test_numbers_read_aloud(text: str, value: str | None, label: str | None) -> None:
@@ -69,6 +80,8 @@ def test_numbers_read_aloud(text: str, value: str | None, label: str | None) -> 
         "Han fyllde sjuttiofem i maj och åttio i juni.",
         "ring 070-123 45 67",  # digits alone are the identifier rules'
         "Sidan nio, tio och elva.",
+        "Det kostar tvåhundrafemtio kronor, ibland trehundra.",
+        "Vi var hundra, sen tvåhundra, sen niohundra personer.",
     ],
 )
 def test_counts_times_and_amounts_stay(text: str) -> None:

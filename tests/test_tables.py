@@ -66,6 +66,15 @@ def test_a_clearing_and_account_cell_anywhere_in_a_table() -> None:
     assert found(text) == [("9172-4308 112", "BANK")]
 
 
+def test_a_titled_column_of_numbers_is_no_postcode_column() -> None:
+    salaries = "Namn;Lön;Avdelning\nAnna Berg;32500;Ekonomi\nBo Ek;41000;IT\n"
+    assert found(salaries) == [("Anna Berg", "PER"), ("Bo Ek", "PER")]
+    untitled = "Anna Berg;32500;x\nBo Ek;41000;y\n"  # round amounts, no title
+    assert [label for _, label in found(untitled)] == []
+    codes = "Anna Berg;11345;x\nBo Ek;54321;y\n"  # joined postcodes, no title
+    assert [value for value, _ in found(codes)] == ["11345", "54321"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -32,7 +32,11 @@ CONTEXT_WINDOW = 60
 MIN_DIGITS = 7
 MIN_DIGITS_IN_CONTEXT = 4
 # Between two words of a number: spaces, a comma or dash, a pause ("...") or a filler.
-_GAP = re.compile(r"(?:[^\S\n]*(?:[,\-\u2013.\u2026]+|(?i:eh|öh|ehm|hm|mm)(?!\w)))*[^\S\n]*")
+# "streck" is a dash read aloud ("åtta tre två sju streck nio").
+_GAP = re.compile(
+    r"(?:[^\S\n]*(?:[,\-\u2013.\u2026]+|(?i:eh|öh|ehm|hm|mm|streck|bindestreck)(?!\w)))*[^\S\n]*"
+)
+_HUNDRED = "hundra"
 _SPELLED_AT = re.compile(r"(?i)snabel")
 _TLDS = "se|com|nu|org|net|eu|io|fi|no|dk|de|info"
 
@@ -55,6 +59,13 @@ class SpokenWords:
             return self.digits[folded]
         if folded in self.tens:
             return self.tens[folded] + "0"
+        head, hundred, tail = folded.partition(_HUNDRED)
+        if hundred:  # "hundratio" 110, "niohundrafyrtiotre" 943, "tvåhundra" 200
+            first = "1" if head in ("", "en") else self.digits.get(head, "")
+            rest = self.value(tail) if tail else "00"
+            if len(first) != 1 or first == "0" or rest is None or len(rest) > 2:
+                return None
+            return first + rest.rjust(2, "0")
         for ten, digit in self.tens.items():
             unit = self.digits.get(folded[len(ten) :]) if folded.startswith(ten) else None
             if unit is not None and len(unit) == 1 and unit != "0":
@@ -123,9 +134,14 @@ class SpokenNumberDetector:
     def __init__(self, words: SpokenWords | None = None) -> None:
         self.words = words or load_spoken_words()
         numbers = sorted({*self.words.digits, *self.words.tens}, key=len, reverse=True)
-        number = rf"(?:(?:{'|'.join(self.words.tens)})(?:{'|'.join(numbers)})?|{'|'.join(numbers)}|\d+)"
+        below_hundred = rf"(?:(?:{'|'.join(self.words.tens)})(?:{'|'.join(numbers)})?|{'|'.join(numbers)})"
+        ones = {word for word, digit in self.words.digits.items() if len(digit) == 1}
+        units = sorted(ones | {"en"}, key=len, reverse=True)
+        hundreds = rf"(?:(?:{'|'.join(units)})?{_HUNDRED}{below_hundred}?)"
+        number = rf"(?:{hundreds}|{below_hundred}|\d+)"
         # A set of first letters ahead lets the regex engine skip the other positions fast.
-        self._number = re.compile(rf"(?={_first_letters(numbers)}|\d)(?<!\w)(?i:{number})(?!\w)")
+        first = _first_letters([*numbers, "en", _HUNDRED])
+        self._number = re.compile(rf"(?={first}|\d)(?<!\w)(?i:{number})(?!\w)")
         part = rf"[\w.]+(?:[^\S\n]+(?:punkt|understreck|bindestreck|streck)[^\S\n]+[\w.]+|[^\S\n]+{number})*"
         self._email = re.compile(
             rf"(?i)(?<![\w.])(?P<value>{part}[^\S\n]+(?:snabel-?a|snabel[^\S\n]a)[^\S\n]+[\w-]+"

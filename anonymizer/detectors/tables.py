@@ -143,10 +143,13 @@ class TableDetector:
             [row[i] for row in body if i < len(row) and not _EMPTY.fullmatch(row[i].text)]
             for i in range(width)
         ]
+        titled = body is not rows
         for index, cells in enumerate(columns):
             if index in named or len(cells) < 2:
                 continue
-            label = _column_shape(cells, columns, index)
+            # a column whose title names something else ("Lön", "Kod") keeps its numbers
+            untitled = not titled or index >= len(header) or _EMPTY.fullmatch(header[index].text)
+            label = _column_shape(cells, columns, index, untitled=bool(untitled))
             for cell in cells if label else ():
                 yield _span(cell, label, SHAPE_SCORE, "table:shape")
         for row in body:
@@ -158,6 +161,11 @@ class TableDetector:
 def _span(cell: _Cell, label: str | None, score: float, detector: str) -> Span:
     assert label is not None
     return Span(cell.start, cell.end, label, score, detector, rank=Rank.RULE)
+
+
+def _digits_apart(text: str) -> bool:
+    """A postcode written as postcodes are: "123 45" or with the country, "SE-12345"."""
+    return " " in text or "\u00a0" in text or text[:2].upper() == "SE"
 
 
 def _digits(text: str) -> int:
@@ -182,11 +190,18 @@ def _looks_like_header(cells: list[_Cell]) -> bool:
     )
 
 
-def _column_shape(cells: list[_Cell], columns: list[list[_Cell]], index: int) -> str | None:
+def _column_shape(
+    cells: list[_Cell], columns: list[list[_Cell]], index: int, *, untitled: bool
+) -> str | None:
+    """What a column holds by the shape of all its values; postcodes and plates only in a
+    column without a title, and five joined digits are postcodes only when none is a round
+    amount ("32500")."""
     texts = [cell.text for cell in cells]
-    if all(_POSTCODE.fullmatch(t) for t in texts):
+    if untitled and all(_POSTCODE.fullmatch(t) for t in texts):
+        if any(not _digits_apart(t) for t in texts) and any(t.endswith("00") for t in texts):
+            return None
         return "LOC"
-    if all(_PLATE.fullmatch(t) for t in texts):
+    if untitled and all(_PLATE.fullmatch(t) for t in texts):
         return "REG"
     if all(_CLEARING.fullmatch(t) for t in texts) and index + 1 < len(columns):
         following = [cell.text for cell in columns[index + 1]]
