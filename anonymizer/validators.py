@@ -189,6 +189,18 @@ def phone(text: str) -> bool:
 _PREMIUM = ("0900", "0939", "0944")
 
 
+def phone_typed(text: str) -> bool:
+    """Phone-shaped after a phone word: a trunk 0, 8 to 11 digits, and no date or
+    personnummer ("tel. 090-096651", a subscriber number the plan does not allow)."""
+    number = digits_only(text)
+    return (
+        number.startswith("0")
+        and number[1:2] != "0"
+        and 8 <= len(number) <= 11
+        and not _looks_like_personnummer(text.strip())
+    )
+
+
 def swish(text: str) -> bool:
     """A Swish number: ten digits starting with 123 (companies and associations)."""
     number = digits_only(text)
@@ -315,6 +327,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "plusgiro": plusgiro,
     "ip": ip,
     "phone": phone,
+    "phone_typed": phone_typed,
     "bank_account": bank_account,
     "bank_account_checked": bank_account_checked,
     "account_number": account_number,

@@ -78,6 +78,7 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Mitt nummer är 46701234567.", "46701234567", "PHONE"),
         ("Telefon: 46 70 123 45 67", "46 70 123 45 67", "PHONE"),
         ("regnr mlb 12a", "mlb 12a", "REG"),
+        ("Handläggare: Eva Berg, tel. 090-096651", "090-096651", "PHONE"),  # mistyped: still a number
         ("bil: abc 123", "abc 123", "REG"),
         # a tab is a column gap, not a separator inside a number
         ("18/3 10:41\tSwish\t073-560 18 24\t15 000 kr", "073-560 18 24", "PHONE"),
@@ -126,7 +127,8 @@ def test_identifier_shapes(text: str, value: str | None, label: str) -> None:
         "Bil med 123 000 mil på mätaren",
         "bilen har 130 hk",
         "Vi åkte bil, tog 123 bilder.",
-        "Kontot växte till 1 000 000 på ett år",  # a round amount after an account word
+        "Kontot växte till 1 000 000 på ett år",
+        "Tel. 2024-03-12 kl 10",  # a round amount after an account word
     ],
 )
 def test_amounts_case_numbers_dates_and_codes_stay(text: str) -> None:

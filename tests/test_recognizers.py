@@ -415,6 +415,7 @@ EXAMPLES = {
     "bank_checked": "Skicka till 5001-1234563 snarast.",
     "phone_country_code_bare": "Mobil 46701234567 dagtid.",
     "reg_lower_spaced": "bil: abc 123",
+    "phone_typed": "Handläggare: Christer, tel. 090-096651.",
 }
 
 
