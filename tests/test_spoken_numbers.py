@@ -39,6 +39,15 @@ def found(text: str) -> list[tuple[str, str]]:
         ("regnumret är Adam Caesar Erik ett två tre", "Adam Caesar Erik ett två tre", "REG"),
         ("bilen, Filip Olof Gustav noll fyra Erik", "Filip Olof Gustav noll fyra Erik", "REG"),
         (
+            "Nås på plus fyrtiosex sju noll, ett två tre, fyrtiofem sextiosju.",
+            "plus fyrtiosex sju noll, ett två tre, fyrtiofem sextiosju",
+            "PHONE",
+        ),
+        # the other form of O, the international alphabet, pairs said as one number, dashes
+        ("Bilen: Olle Petter Sigurd, fyra fem sex.", "Olle Petter Sigurd, fyra fem sex", "REG"),
+        ("det är alfa bravo charlie tjugotre fem", "alfa bravo charlie tjugotre fem", "REG"),
+        ("Kalle Niklas Tore - noll nio - Erik", "Kalle Niklas Tore - noll nio - Erik", "REG"),
+        (
             "personnumret nitton sjuttioett noll tre tjugotvå fyrtioett femtioåtta",
             "nitton sjuttioett noll tre tjugotvå fyrtioett femtioåtta",
             "PNR",
@@ -77,6 +86,7 @@ def test_numbers_read_aloud(text: str, value: str | None, label: str | None) -> 
         "Vi ses klockan tre, fyra eller fem.",
         "Det kostar tvåhundra kronor, eller tre fyra hundra.",
         "Adam och Erik kom, sen Martin.",  # names, no digits after
+        "Martin, Erik och Kalle var där, tre av dem.",
         "Han fyllde sjuttiofem i maj och åttio i juni.",
         "ring 070-123 45 67",  # digits alone are the identifier rules'
         "Sidan nio, tio och elva.",

@@ -37,6 +37,7 @@ _GAP = re.compile(
     r"(?:[^\S\n]*(?:[,\-\u2013.\u2026]+|(?i:eh|öh|ehm|hm|mm|streck|bindestreck)(?!\w)))*[^\S\n]*"
 )
 _HUNDRED = "hundra"
+_PLUS_BEFORE = re.compile(r"(?i)(?<!\w)plus[^\S\n]+\Z")
 _SPELLED_AT = re.compile(r"(?i)snabel")
 _TLDS = "se|com|nu|org|net|eu|io|fi|no|dk|de|info"
 
@@ -111,6 +112,11 @@ def _load(path: Path) -> SpokenWords:
     )
 
 
+def _teens(words: SpokenWords) -> list[str]:
+    """The words for 10 to 19 ("tio", "elva", "tolv", ...)."""
+    return sorted((w for w, d in words.digits.items() if len(d) == 2), key=len, reverse=True)
+
+
 def _first_letters(words: Iterable[str]) -> str:
     """A character set of the first letters of ``words`` in both cases."""
     firsts = {word[0] for word in words}
@@ -148,11 +154,15 @@ class SpokenNumberDetector:
             rf"(?:[^\S\n]+punkt[^\S\n]+[\w-]+)*?[^\S\n]+punkt[^\S\n]+(?:{_TLDS}))(?!\w)"
         )
         letters = "|".join(sorted(self.words.phonetic, key=len, reverse=True))
-        digit = rf"(?:{'|'.join(w for w, d in self.words.digits.items() if len(d) == 1)}|\d)"
-        gap = r"[^\S\n]*,?[^\S\n]+"
+        digit = rf"(?:{'|'.join(sorted(ones, key=len, reverse=True))}|\d)"
+        # a pair of digits said as one number: "tjugotre", "tolv"
+        pair = rf"(?:(?:{'|'.join(self.words.tens)})(?:{'|'.join(ones)})?|{'|'.join(_teens(self.words))})"
+        gap = r"(?:[^\S\n]*[,\-\u2013.][^\S\n]*|[^\S\n]+)"
+        last = rf"(?:{digit}|{letters})"
+        tail = rf"(?:{digit}{gap}{digit}{gap}{last}|{digit}{gap}{pair}|{pair}{gap}{last})"
         self._plate = re.compile(
-            rf"(?={_first_letters(self.words.phonetic)})(?<!\w)(?i:(?:{letters}){gap}(?:{letters}){gap}(?:{letters}){gap}{digit}{gap}{digit}{gap}"
-            rf"(?:{digit}|{letters}))(?!\w)"
+            rf"(?={_first_letters(self.words.phonetic)})(?<!\w)"
+            rf"(?i:(?:{letters}){gap}(?:{letters}){gap}(?:{letters}){gap}{tail})(?!\w)"
         )
         context = "|".join(map(re.escape, sorted(self.words.context, key=len, reverse=True)))
         self._context = re.compile(rf"(?i)(?<!\w)(?:{context})(?!\w)")
@@ -171,6 +181,9 @@ class SpokenNumberDetector:
             digits = "".join(word.digits for word in run)
             start, end = run[0].start, run[-1].end
             label = self._label(text, start, digits)
+            plus = _PLUS_BEFORE.search(text, max(0, start - 8), start)
+            if label == "PHONE" and plus is not None:
+                start = plus.start()  # "plus fyrtiosex sju noll ...": +46 read aloud
             if label is not None and not any(s.start <= start and end <= s.end for s in spans):
                 spans.append(self._span(start, end, label))
         return sorted(spans)
