@@ -416,6 +416,7 @@ EXAMPLES = {
     "phone_country_code_bare": "Mobil 46701234567 dagtid.",
     "reg_lower_spaced": "bil: abc 123",
     "phone_typed": "Handläggare: Christer, tel. 090-096651.",
+    "bank_swedbank_account": "Ja, det är 944 872 365-1 tror jag.",
 }
 
 
