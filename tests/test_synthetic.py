@@ -262,3 +262,20 @@ def test_bad_template_file_names_file_template_and_line(tmp_path: Path, body: st
     path = _template_file(tmp_path, body)
     with pytest.raises(ConfigError, match=re.escape(str(path)) + ": .*" + message):
         load_templates(path)
+
+
+def test_a_recipes_synthetic_source_is_the_synthesize_commands_bio_file(tmp_path: Path) -> None:
+    """`{ synthetic = N, seed = S }` in an encoder recipe trains on exactly the sentences that
+    `anonymizer synthesize --format bio` writes with the data root's name lists."""
+    from anonymizer.training.encoder_data import read_bio
+    from anonymizer.training.encoder_train import Source
+
+    _write_gazetteers(tmp_path / "gazetteers")
+    out = tmp_path / "synth.bio"
+    args = ["synthesize", "--count", "12", "--seed", "5", "--format", "bio", "--out", str(out)]
+    result = CliRunner().invoke(tools, [*args, "--gazetteers", str(tmp_path / "gazetteers")])
+    assert result.exit_code == 0, result.output
+    source = Source.from_table({"synthetic": 12, "seed": 5, "copies": 2})
+    assert (source.copies, source.name) == (2, "synthetic documents, seed 5")
+    written = [(list(words), list(tags)) for words, tags in read_bio(out)]
+    assert source.read(tmp_path) == written and len(written) > 12

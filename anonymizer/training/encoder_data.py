@@ -70,6 +70,21 @@ def read_source(path: Path) -> list[Sentence]:
     return list(read_documents(path) if path.suffix == ".jsonl" else read_bio(path))
 
 
+def synthetic_sentences(count: int, *, seed: int, gazetteers: Path) -> list[Sentence]:
+    """The sentences of ``anonymizer synthesize --count COUNT --seed SEED --gazetteers
+    GAZETTEERS --format bio``, made in memory."""
+    from anonymizer.evaluation.shared_lists import Gazetteers
+    from anonymizer.evaluation.synthetic import generate
+    from anonymizer.training.genre import TAGGER_LABELS, document_sentences
+
+    documents = generate(count, seed=seed, gazetteers=Gazetteers.load(gazetteers))
+    return [
+        (list(tokens), keep_labels(list(tags)))
+        for document in documents
+        for tokens, tags in document_sentences(document, labels=TAGGER_LABELS)
+    ]
+
+
 def augment_case(sentence: Sentence, rng: random.Random, *, lower: float, upper: float) -> Sentence:
     """The sentence in lower case (chat) or upper case (headers) with these probabilities."""
     words, tags = sentence

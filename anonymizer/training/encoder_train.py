@@ -39,6 +39,7 @@ from anonymizer.training.encoder_data import (
     augment_case,
     micro_f1,
     read_source,
+    synthetic_sentences,
 )
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,34 @@ IGNORE = -100
 
 
 @dataclass(frozen=True)
+class Source:
+    """Training sentences: a file under the data root, or synthetic documents (``{ synthetic
+    = COUNT, seed = SEED }``, made with the name lists in the root's ``gazetteers``)."""
+
+    name: str
+    copies: int = 1
+    synthetic: int = 0
+    seed: int = 0
+
+    @classmethod
+    def from_table(cls, item: dict[str, Any]) -> Source:
+        copies = int(item.get("copies", 1))
+        if "synthetic" in item:
+            seed = int(item.get("seed", 0))
+            return cls(f"synthetic documents, seed {seed}", copies, int(item["synthetic"]), seed)
+        return cls(str(item["file"]), copies)
+
+    def read(self, root: Path) -> list[Sentence]:
+        if self.synthetic:
+            return synthetic_sentences(self.synthetic, seed=self.seed, gazetteers=root / "gazetteers")
+        return read_source(root / self.name)
+
+
+@dataclass(frozen=True)
 class Stage:
     """One run of the schedule: its data, epochs and learning rates (warm-up, then linear decay)."""
 
-    train: tuple[tuple[str, int], ...]  # file, copies per epoch
+    train: tuple[Source, ...]
     epochs: int
     learning_rate: float
     head_learning_rate: float
@@ -58,7 +83,7 @@ class Stage:
     @classmethod
     def from_table(cls, table: dict[str, Any], train: list[dict[str, Any]]) -> Stage:
         return cls(
-            train=tuple((str(item["file"]), int(item.get("copies", 1))) for item in train),
+            train=tuple(Source.from_table(item) for item in train),
             epochs=int(table["epochs"]),
             learning_rate=float(table["learning_rate"]),
             head_learning_rate=float(table["head_learning_rate"]),
@@ -200,12 +225,10 @@ def _train_stage(
     from transformers import BertForTokenClassification
 
     train_sets = []
-    for name, copies in stage.train:
-        sentences = [
-            p for s in read_source(recipe.root / name) for p in split_long(tokenizer, s, recipe.max_pieces)
-        ]
-        train_sets.extend(sentences * copies)
-        log.info("train %s: %d sentences x %d", name, len(sentences), copies)
+    for source in stage.train:
+        sentences = [p for s in source.read(recipe.root) for p in split_long(tokenizer, s, recipe.max_pieces)]
+        train_sets.extend(sentences * source.copies)
+        log.info("train %s: %d sentences x %d", source.name, len(sentences), source.copies)
     model = BertForTokenClassification.from_pretrained(
         str(start),
         num_labels=len(TAGS),
