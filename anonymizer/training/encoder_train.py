@@ -111,6 +111,7 @@ class EncoderRecipe:
     seed: int
     checkpoint_steps: int
     export_name: str
+    export_epoch: str  # "best" (by mean dev F1) or "last": the last stage's folder to export
     keep_fp32: tuple[str, ...]
     entity_threshold: float
 
@@ -141,6 +142,7 @@ class EncoderRecipe:
                 export_name=str(export["file"]),
                 keep_fp32=tuple(export.get("keep_fp32", ())),
                 entity_threshold=float(export.get("entity_threshold", 0.5)),
+                export_epoch=_export_epoch(export.get("epoch", "best")),
             )
         except KeyError as error:
             raise ConfigError(f"{path}: missing key {error.args[0]!r}") from error
@@ -180,6 +182,12 @@ def split_long(tokenizer: Any, sentence: Sentence, max_pieces: int) -> list[Sent
     return parts
 
 
+def _export_epoch(value: object) -> str:
+    if value not in ("best", "last"):
+        raise ValueError(f"[export] epoch: {value!r} is not 'best' or 'last'")
+    return str(value)
+
+
 def train_encoder(
     recipe: EncoderRecipe,
     out: Path,
@@ -187,7 +195,8 @@ def train_encoder(
     threads: int = 1,
     on_step: Callable[[int, int], None] | None = None,
 ) -> Path:
-    """Train (or resume) every stage and return the best model folder of the last one.
+    """Train (or resume) every stage and return the folder of the last one that the recipe
+    exports (``[export] epoch``: its best or its last epoch).
 
     The first stage writes into ``out``, stage N into ``out/stage-N``; a finished stage is
     skipped on a resume.
@@ -208,7 +217,7 @@ def train_encoder(
         folder.mkdir(parents=True, exist_ok=True)
         _train_stage(recipe, stage, start, base, folder, tokenizer, dev_sets, on_step)
         start = folder / "last"
-    return folder / "best"
+    return folder / recipe.export_epoch
 
 
 def _train_stage(
