@@ -159,3 +159,17 @@ def test_label_helpers() -> None:
     assert spans_from_tags(["B-PER", "B-PER", "O", "B-LOC"], io=True) == {(0, 1, "PER"), (3, 3, "LOC")}
     scores = micro_f1([["B-PER", "O"]], [["B-PER", "B-LOC"]])
     assert scores["PER"] == 1.0 and scores["LOC"] == 0.0 and 0 < scores["micro"] < 1
+
+
+def test_the_recipe_names_the_epoch_to_export(tmp_path: Path) -> None:
+    from anonymizer.errors import ConfigError
+    from anonymizer.training.encoder_train import EncoderRecipe
+
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(RECIPE.format(root=tmp_path), encoding="utf-8")
+    assert EncoderRecipe.load(recipe).export_epoch == "best"
+    recipe.write_text(RECIPE.format(root=tmp_path) + 'epoch = "last"\n', encoding="utf-8")
+    assert EncoderRecipe.load(recipe).export_epoch == "last"
+    recipe.write_text(RECIPE.format(root=tmp_path) + 'epoch = "middle"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"recipe\.toml: \[export\] epoch: 'middle'"):
+        EncoderRecipe.load(recipe)
