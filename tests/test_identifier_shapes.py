@@ -81,6 +81,7 @@ def found(text: str) -> list[tuple[str, str]]:
         ("Kund: Ja, det är 944 872 365-1 tror jag.", "944 872 365-1", "BANK"),  # Swedbank's layout
         ("Det är 944 872 365-2 tror jag.", "944 872 365-2", "BANK"),  # a typo in the check digit
         ("Handläggare: Eva Berg, tel. 090-096651", "090-096651", "PHONE"),  # mistyped: still a number
+        ("Frågor? Ring Anna Lind på 090-09 99 04.", "090-09 99 04", "PHONE"),
         ("bil: abc 123", "abc 123", "REG"),
         # a tab is a column gap, not a separator inside a number
         ("18/3 10:41\tSwish\t073-560 18 24\t15 000 kr", "073-560 18 24", "PHONE"),
