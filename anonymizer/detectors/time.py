@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from anonymizer.detectors.alternation import alternation
+from anonymizer.detectors.time_checks import is_bare_year, is_year_range, not_a_fraction
 from anonymizer.lexicon import load_lexicon
 from anonymizer.span import Rank, Span
 
@@ -191,46 +192,6 @@ def _rule(pattern: str, check: _Check | None = None, *, relative: bool = False) 
     return _Rule(re.compile(pattern, re.IGNORECASE), check, relative)
 
 
-_FRACTIONS = frozenset({("2", "3"), ("3", "4"), ("24", "7")})
-
-
-def _not_a_fraction(match: re.Match[str]) -> bool:
-    """``1/12``, ``3/4`` and ``24/7`` are not dates unless a year or "den" says so."""
-    if match["year"] or match["den"]:
-        return True
-    day, month = match["d"].lstrip("0"), match["m"].lstrip("0")
-    return day != "1" and (day, month) not in _FRACTIONS
-
-
-_REFERENCE_BEFORE = re.compile(r"(?<!\w)(?:nr|EU|EG|EEG|SFS)\)?[^\S\n]*\Z", re.IGNORECASE)
-
-
-# Words after which a number is a reference, an account or a code, not a year.
-_CODE_BEFORE = re.compile(
-    rf"(?<!\w)(?:{_alt(_TIME.reference_words)}|§)\.?\)?[^\S\n]*[:#]?[^\S\n]*\Z", re.IGNORECASE
-)
-# A street name before a number makes it a street number ("Storgatan 2004").
-_STREET_BEFORE = re.compile(rf"{_alt(_TIME.street_endings)}[^\S\n]+\Z", re.IGNORECASE)
-
-
-def _is_bare_year(match: re.Match[str]) -> bool:
-    """A lone 1920-2039 that no reference word, street name, number or ``(`` of a statute precedes."""
-    before = match.string[max(0, match.start() - 12) : match.start()]
-    if _CODE_BEFORE.search(before) or _STREET_BEFORE.search(before):
-        return False
-    return not before.rstrip().endswith(("(", "+", "#"))
-
-
-def _is_year_range(match: re.Match[str]) -> bool:
-    """2019-20 and 1995-2000, but not "(EU) 2016/2031" or "nr 2010-2015"."""
-    if _REFERENCE_BEFORE.search(match.string, max(0, match.start() - 8), match.start()):
-        return False
-    first, second = int(match["y1"]), match["y2"]
-    if len(second) == 2:  # 2019-20, 1995/96; 2021-03 is a month
-        return 0 < (int(second) - first) % 100 <= 30
-    return first < int(second) <= first + 300
-
-
 _RULES: tuple[_Rule, ...] = (
     # 2021-03-12, 2021.03.12, 2021-03-12T14:30, 2024-06-11T02:14:55Z, ...T02:14:55.123+02:00
     _rule(
@@ -247,7 +208,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         rf"(?P<den>{_B}den{_WS})?{_NUM_B}(?P<d>{_DAY_NUMBER})/(?P<m>{_MONTH_NUMBER})"
         rf"(?P<year>(?:{_WS}|[-/]){_YEAR}|-\d\d{_NUM_E})?{_NUM_E}",
-        _not_a_fraction,
+        not_a_fraction,
     ),
     # 3.5.2021
     _rule(rf"(?:{_B}den{_WS})?{_NUM_B}{_DAY_NUMBER}\.{_MONTH_NUMBER}\.{_YEAR}"),
@@ -353,7 +314,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         rf"{_NUM_B}(?P<y1>{_CONTEXT_YEAR})(?:[-\u2013/]|{_WS}{_DASH_CHAR}{_WS})"
         rf"(?P<y2>{_CONTEXT_YEAR}|\d\d){_NUM_E}{_NOT_AMOUNT}",
-        _is_year_range,
+        is_year_range,
     ),
     # sedan 1995, före 2000, i slutet av 2019
     _rule(
@@ -399,7 +360,7 @@ _RULES: tuple[_Rule, ...] = (
     # nor a round hundred ("höjdes till 2000")
     _rule(
         rf"{_NUM_B}(?!\d\d00{_NUM_E})(?:19[2-9]\d|20[0-3]\d){_NUM_E}{_NOT_AMOUNT}(?![^\S\n]*[-\u2013/]\d)",
-        _is_bare_year,
+        is_bare_year,
     ),
 )
 
