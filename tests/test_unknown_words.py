@@ -141,3 +141,17 @@ def test_strict_names_in_lower_case_and_what_is_no_name() -> None:
     # a form's label, an acronym opening a note, a currency after an amount
     assert found("Inkom: 2024-04-17\nBT 124/76, kostnad 800 THB") == []
     assert found("Hon reste med SJ i går") == ["SJ:PER"]  # an unknown acronym mid-sentence stays
+
+
+def test_the_table_is_read_by_its_header_and_rows_parse_when_asked(tmp_path: Path) -> None:
+    table = tmp_path / "word-case.tsv.gz"
+    with gzip.open(table, "wt", encoding="utf-8") as handle:
+        handle.write("word\tmid_capital\ttotal\tlower\nanna\t2\t2\t0\ndag\t0\t3\t2\n")
+    loaded = load_word_cases(table)
+    assert len(loaded) == 2 and sorted(loaded) == ["anna", "dag"]
+    assert loaded["dag"] == WordCase(3, 2, 0) and loaded.get("nej") is None
+    bad = tmp_path / "bad-row.tsv.gz"
+    with gzip.open(bad, "wt", encoding="utf-8") as handle:
+        handle.write("word\ttotal\tlower\tmid_capital\nanna\ttwo\t0\t2\n")
+    with pytest.raises(ConfigError, match=r"bad-row\.tsv\.gz: not a word-case table"):
+        load_word_cases(bad)
