@@ -9,13 +9,13 @@ tokenizer, the time rules and the synthetic generator; each list exists only her
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, get_origin, get_type_hints
 
 from anonymizer.errors import ConfigError
+from anonymizer.toml_files import read_toml
 
 LEXICON_FILE = "lexicon/sv.toml"
 
@@ -148,13 +148,7 @@ def lexicon_path() -> Path:
 def load_lexicon(path: Path | None = None) -> Lexicon:
     """The word lists of ``path`` (default: the shipped file); errors name the file and key."""
     path = path or lexicon_path()
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: word list file missing; reinstall the package") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    raw = read_toml(path, "word list file")
     _check_keys(raw, path)
     values: dict[str, Any] = {}
     for name, hint in get_type_hints(Lexicon).items():

@@ -20,7 +20,6 @@ is often capitalised ("Stig", "Sten"), never a role or heading word. The field, 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +30,7 @@ from anonymizer.config import shipped_file
 from anonymizer.errors import ConfigError
 from anonymizer.gazetteers import load_name_lists
 from anonymizer.span import Rank, Span
+from anonymizer.toml_files import read_toml
 
 __all__ = ["NameShapeDetector", "NameShapeWords", "load_name_shape_words"]
 
@@ -85,13 +85,7 @@ def load_name_shape_words(path: Path | None = None) -> NameShapeWords:
 
 @lru_cache(maxsize=4)
 def _load(path: Path) -> NameShapeWords:
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: name-shape word file missing; reinstall the package") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    raw = read_toml(path, "name-shape word file")
     lists = {}
     for key in ("fields", "signature_marks", "not_speakers"):
         words = raw.get(key)

@@ -14,7 +14,6 @@ label. Pure; no I/O after loading.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +22,7 @@ from pathlib import Path
 from anonymizer.config import shipped_file
 from anonymizer.errors import ConfigError
 from anonymizer.span import Rank, Span
+from anonymizer.toml_files import read_toml
 from anonymizer.validators import personnummer
 
 __all__ = ["SpokenNumberDetector", "SpokenWords", "load_spoken_words"]
@@ -81,13 +81,7 @@ def load_spoken_words(path: Path | None = None) -> SpokenWords:
 
 @lru_cache(maxsize=4)
 def _load(path: Path) -> SpokenWords:
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: spoken-number word file missing; reinstall the package") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    raw = read_toml(path, "spoken-number word file")
     tables = {}
     for table in ("digits", "tens", "phonetic", "context"):
         section = raw.get(table)

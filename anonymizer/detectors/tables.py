@@ -12,7 +12,6 @@ an account number together (BANK). Pure; the header words are data.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +20,7 @@ from pathlib import Path
 from anonymizer.config import shipped_file
 from anonymizer.errors import ConfigError
 from anonymizer.span import Rank, Span
+from anonymizer.toml_files import read_toml
 
 __all__ = ["TableDetector", "TableRules", "load_table_rules"]
 
@@ -70,13 +70,7 @@ def load_table_rules(path: Path | None = None) -> TableRules:
 
 @lru_cache(maxsize=4)
 def _load(path: Path) -> TableRules:
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: table header file missing; reinstall the package") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    raw = read_toml(path, "table header file")
     headers: dict[str, str] = {}
     suffixes: list[tuple[str, str]] = []
     for table, into in (("headers", headers), ("suffixes", None)):

@@ -4,13 +4,13 @@ describes the format), read and checked: errors name the file, the template and 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from anonymizer.config import shipped_file
 from anonymizer.errors import ConfigError
+from anonymizer.toml_files import read_toml
 
 Line = str | tuple[str, ...]  # a line, or alternatives of which one is drawn ("" drops the line)
 FIELD = re.compile(r"\{([a-z][a-z0-9_]*)(?:\.([a-z][a-z0-9_]*))?\}")  # {name} or {person.attribute}
@@ -38,13 +38,7 @@ def template_fields(template: Template) -> set[tuple[str, str | None]]:
 
 def read_templates(path: Path, *, known: Callable[[str, str | None], bool]) -> tuple[Template, ...]:
     """The templates of ``path``, in file order; ``known`` says which fields exist."""
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: template file missing; reinstall the package") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    raw = read_toml(path, "template file")
     entries = raw.get("template")
     if set(raw) != {"template"} or not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: expected only [[template]] tables, each with kind and lines")
