@@ -66,8 +66,9 @@ def load_word_cases(path: Path | None = None) -> WordCases:
         columns = tuple(header.index(name) - 1 for name in ("total", "lower", "mid_capital"))
         rows = dict(line.split("\t", 1) for line in lines[1:] if line)
         table = WordCases(rows, (columns[0], columns[1], columns[2]))
-        for word in list(rows)[:1]:
-            table[word]  # the first row parses, or the file is no table
+        first = next(iter(rows), None)
+        if first is not None:
+            table[first]  # the first row parses, or the file is no table
     except (OSError, StopIteration, IndexError, ValueError, TypeError) as error:
         raise ConfigError(f"{path}: not a word-case table ({type(error).__name__}: {error})") from error
     return table

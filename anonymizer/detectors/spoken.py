@@ -175,8 +175,7 @@ class SpokenNumberDetector:
             digits = "".join(word.digits for word in run)
             start, end = run[0].start, run[-1].end
             label = self._label(text, start, digits)
-            plus = _PLUS_BEFORE.search(text, max(0, start - 8), start)
-            if label == "PHONE" and plus is not None:
+            if label == "PHONE" and (plus := _PLUS_BEFORE.search(text, max(0, start - 8), start)):
                 start = plus.start()  # "plus fyrtiosex sju noll ...": +46 read aloud
             if label is not None and not any(s.start <= start and end <= s.end for s in spans):
                 spans.append(self._span(start, end, label))
