@@ -14,12 +14,13 @@ label. Pure; no I/O after loading.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from anonymizer.config import shipped_file
+from anonymizer.detectors.alternation import first_letters
 from anonymizer.errors import ConfigError
 from anonymizer.span import Rank, Span
 from anonymizer.toml_files import read_toml
@@ -111,12 +112,6 @@ def _teens(words: SpokenWords) -> list[str]:
     return sorted((w for w, d in words.digits.items() if len(d) == 2), key=len, reverse=True)
 
 
-def _first_letters(words: Iterable[str]) -> str:
-    """A character set of the first letters of ``words`` in both cases."""
-    firsts = {word[0] for word in words}
-    return "[" + "".join(sorted(firsts | {f.upper() for f in firsts})) + "]"
-
-
 @dataclass(frozen=True, slots=True)
 class _Word:
     start: int
@@ -140,7 +135,7 @@ class SpokenNumberDetector:
         hundreds = rf"(?:(?:{'|'.join(units)})?{_HUNDRED}{below_hundred}?)"
         number = rf"(?:{hundreds}|{below_hundred}|\d+)"
         # A set of first letters ahead lets the regex engine skip the other positions fast.
-        first = _first_letters([*numbers, "en", _HUNDRED])
+        first = first_letters([*numbers, "en", _HUNDRED])
         self._number = re.compile(rf"(?={first}|\d)(?<!\w)(?i:{number})(?!\w)")
         part = rf"[\w.]+(?:[^\S\n]+(?:punkt|understreck|bindestreck|streck)[^\S\n]+[\w.]+|[^\S\n]+{number})*"
         self._email = re.compile(
@@ -155,7 +150,7 @@ class SpokenNumberDetector:
         last = rf"(?:{digit}|{letters})"
         tail = rf"(?:{digit}{gap}{digit}{gap}{last}|{digit}{gap}{pair}|{pair}{gap}{last})"
         self._plate = re.compile(
-            rf"(?={_first_letters(self.words.phonetic)})(?<!\w)"
+            rf"(?={first_letters(self.words.phonetic)})(?<!\w)"
             rf"(?i:(?:{letters}){gap}(?:{letters}){gap}(?:{letters}){gap}{tail})(?!\w)"
         )
         context = "|".join(map(re.escape, sorted(self.words.context, key=len, reverse=True)))
