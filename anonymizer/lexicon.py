@@ -93,6 +93,7 @@ class Lexicon:
     organisation_endings: tuple[str, ...]
     organisation_words: frozenset[str]
     unit_words: frozenset[str]
+    unnamed_units: frozenset[str]
     place_endings: tuple[str, ...]
     # [time]
     time: TimeWords
@@ -120,6 +121,7 @@ _TABLES: dict[str, str] = {
     "organisation_endings": "shapes",
     "organisation_words": "shapes",
     "unit_words": "shapes",
+    "unnamed_units": "shapes",
     "place_endings": "shapes",
 }
 _TIME_TABLE = "time"

@@ -35,9 +35,12 @@ SCORE_FACTOR = 0.9
 MAX_MENTION_WORDS = 12
 
 # Words the tagger sometimes includes in a person span that are not names themselves.
-NOT_NAME_PARTS = load_lexicon().not_name_parts
+_LEXICON = load_lexicon()
+NOT_NAME_PARTS = _LEXICON.not_name_parts
+# Nor are titles and car makes, which rules take in with a name ("ST-läkare Eva Ek", "Kia Ek").
+_NOT_PROPAGATED = NOT_NAME_PARTS | _LEXICON.titles | _LEXICON.vehicle_makes
 # Care and school units named after a place ("BVC Jakobsberg"): the place recurs alone.
-UNIT_WORDS = load_lexicon().unit_words
+UNIT_WORDS = _LEXICON.unit_words
 
 
 _WORD = re.compile(r"\w+(?:[-:'\u2019]\w+)*")
@@ -92,7 +95,9 @@ def learn(text: str, spans: Iterable[Span], mentions: Mentions) -> list[tuple[st
 
 
 def _is_name_part(word: str) -> bool:
-    return len(word) > 1 and word[0].isupper() and word.lower() not in NOT_NAME_PARTS
+    """A capitalised word that is no title, also as a compound's last part ("ST-läkare")."""
+    folded = word.lower()
+    return len(word) > 1 and word[0].isupper() and not {folded, folded.rsplit("-", 1)[-1]} & _NOT_PROPAGATED
 
 
 def find_mentions(text: str, spans: Sequence[Span], mentions: Mentions) -> list[Span]:

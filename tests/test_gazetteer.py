@@ -41,6 +41,7 @@ def found(detector: GazetteerDetector, text: str) -> list[tuple[str, str]]:
         ("Han nämnde en Hampus och en Tove.", [("Hampus", "PER"), ("Tove", "PER")]),  # alone
         ("om nåt händer ring jonas på mobilen", [("jonas", "PER")]),  # frequent name in lower case
         ("Patient: Haddad, Yusuf", [("Haddad, Yusuf", "PER")]),  # register order
+        ("Mannen, Kevin Ek, dömdes.", [("Kevin Ek", "PER")]),  # a kinship word is no surname
         ("Pat: Eriksson, Sten Åke", [("Eriksson, Sten Åke", "PER")]),
         ("chauffören heter Dragan", [("Dragan", "PER")]),
         ("[15:43] lena: hej! är du hemma\nhans: ja", [("lena", "PER"), ("hans", "PER")]),  # chat speakers
@@ -78,6 +79,21 @@ def test_names_with_context(detector: GazetteerDetector, text: str, expected: li
 def test_bare_common_words_are_not_names(detector: GazetteerDetector, text: str) -> None:
     assert [label for _, label in found(detector, text) if label == "PER"] == []
     assert ("Vara", "LOC") not in found(detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Hyrbilen var en Kia Niro i grått.", []),
+        ("Han kör en Skoda Octavia från 2019.", []),
+        ("Bilen, en Kia Ceed, stod kvar.", []),
+        ("Kia Lind ringde i morse.", ["Kia Lind"]),  # a make's name before a listed surname
+        ("Octavia Berg kom inte.", ["Octavia Berg"]),
+        ("Lämna nyckeln hos Kia Center Lerum.", ["Kia Center Lerum"]),  # a dealer: taken as before
+    ],
+)
+def test_a_cars_make_or_model_is_no_name(detector: GazetteerDetector, text: str, names: list[str]) -> None:
+    assert [name for name, label in found(detector, text) if label == "PER"] == names
 
 
 def test_offsets_point_into_the_text(detector: GazetteerDetector) -> None:

@@ -25,6 +25,8 @@ def spans_for(text: str, surface: str, label: str) -> list[Span]:
             ["Anna"],
         ),  # genitive: span stops before s
         ("Hej Anna! Anna, ring mig.", "Hej Anna", "PER", ["Anna"]),  # greeting is not a name part
+        ("ST-läkare Eva Ek. Ring en ST-läkare.", "ST-läkare Eva Ek", "PER", []),  # a title, hyphenated
+        ("Kia Lund ringde. Vår Kia Niro.", "Kia Lund", "PER", []),  # a car make is no name part
         ("Umeå är fint. Jag bor i Umeå.", "Umeå", "LOC", ["Umeå"]),
         ("Volvo Cars köpte. Volvo sade.", "Volvo Cars", "ORG", []),  # ORG: whole form only
         ("Per Andersson skrev. Perfekt svar.", "Per Andersson", "PER", []),  # whole words only

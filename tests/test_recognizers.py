@@ -498,6 +498,20 @@ def test_any_valid_organisationsnummer_is_orgnr_only(body: str, dash: bool) -> N
 
 
 @pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Bakgrund\nUtifrån kartläggningen behövs stöd.", None),  # an adverb after a heading
+        ("Rubrik\nUppifrån syns hela gården.", None),
+        ("De fiskade i Storsjön i fjol.", "Storsjön"),
+        ("Vigseln hölls i Uppenbarelsekyrkan.", "Uppenbarelsekyrkan"),
+    ],
+)
+def test_one_word_waters_and_churches_but_no_adverbs(text: str, place: str | None) -> None:
+    found = [text[s.start : s.end] for s in DETECTOR.find(text) if s.detector == "rule:loc_water_church"]
+    assert found == ([place] if place else [])
+
+
+@pytest.mark.parametrize(
     "text",
     ["Patienten har känd AF sedan 2019.", "Paroxysmal AF, behandlas med Eliquis.", "Skolan ringde i dag."],
 )

@@ -110,6 +110,7 @@ def test_labels_follow_the_lists(text: str, surface: str, label: str, expected: 
         ("Insatsen ges enligt SoL och planeras i en SIP.", "SoL", "ORG"),
         ("Larmet kom 14:02 UTC.", "UTC", "ORG"),
         ("Logga in med BankID.", "BankID", "ORG"),
+        ("Besök 10.20. Pat uppger yrsel sedan i går.", "Pat", "PER"),  # the notes' "patienten"
         ("Bilen, en vit Toyota Yaris, stod kvar.", "Toyota Yaris", "PER"),
         ("Fordonet: Škoda Fabia", "Škoda Fabia", "PER"),
         ("Hon står på Eliquis 5 mg x 2.", "Eliquis", "ORG"),  # a drug before its dose
@@ -141,9 +142,34 @@ def test_a_lone_ordinary_word_at_a_start_is_dropped(text: str, surface: str, lab
 
 
 @pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("Grannen kontaktade Polisen samma kväll.", "Polisen"),
+        ("Ärendet lämnades till Socialtjänsten i maj.", "Socialtjänsten"),
+        ("Hon har pratat med Elevhälsan om det.", "Elevhälsan"),
+        ("Polisen har gripit en man.", "Polisen"),
+    ],
+)
+def test_a_unit_that_names_no_one_is_dropped_anywhere(text: str, surface: str) -> None:
+    assert _repaired(text, surface, "ORG") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("Eleverna på Vasaskolan fick ledigt.", "Vasaskolan"),  # a named unit: no ordinary word
+        ("Hon ringde Byggnadsnämnden Syd i går.", "Byggnadsnämnden Syd"),  # more than one word
+        ("Ärendet gick till Hyresnämnden i maj.", "Hyresnämnden"),  # a body with a name
+    ],
+)
+def test_a_named_unit_stays(text: str, surface: str) -> None:
+    assert _repaired(text, surface, "ORG") == [(surface, "ORG")]
+
+
+@pytest.mark.parametrize(
     ("text", "surface", "label"),
     [
-        ("Polisen har gripit en man.", "Polisen", "ORG"),  # a body the corpora tag ORG
+        ("Prästen har talat med dem.", "Prästen", "ORG"),  # a title the corpora tag ORG
         ("Barnet går på förskolan Kastanjen.", "Kastanjen", "ORG"),  # capitalised mid-sentence
         ("Rut ringde i morse.", "Rut", "PER"),  # a listed first name
         ("om nåt händer ring jonas", "jonas", "PER"),  # a name in lower case is no ordinary word

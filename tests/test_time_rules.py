@@ -217,6 +217,7 @@ NEGATIVES = [
     "Enligt 7 kap. 22 § skollagen (2010:800) gäller detta.",
     "Ärendet har dnr SN 2023/114 och ref 2024-17.",
     "Kundnr 2016 är spärrat.",
+    "Vår referens: 2023-KS-0412, er referens 2022/BN-7.",  # a reference's year part
     "Det väger halv 3 kg.",
     "Tre fjärdedelar, 3/4 av alla, och 1/3 av resten.",
     "Han stod i ons-kön.",

@@ -45,6 +45,8 @@ def test_time_shapes(text: str, value: str) -> None:
     "text",
     [
         "Han dömdes till 19 månader.",
+        "Den 19-årige föraren skadades.",  # an age, not a day
+        "Hon hyr den 3-rummaren på Storgatan.",
         "Hon flyttade vid 19 års ålder.",
         "Barn från 6 till 12 år.",
         "Priset steg till 19 kr.",

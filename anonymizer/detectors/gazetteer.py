@@ -5,10 +5,11 @@ mark names that are also ordinary words as ``common`` (Björn, Bo, Per, Rosa, St
 A capitalised word is never taken on list membership alone:
 
 * ``first-name``: a listed first name followed by capitalised words ("Anna Lind",
-  "Anna-Karin Ek"); a common first name only before a listed or surname-shaped
-  surname ("Per Andersson", not "Till Stockholm"); a first name that is not a
-  common word also alone ("Tove", not "Björn", nor "Paris" or "Israel", which
-  are places too), and in a register's "Surname, First name" order;
+  "Anna-Karin Ek"), but no car's make or model ("Kia Niro", "Skoda Octavia"); a
+  common first name only before a listed or surname-shaped surname ("Per Andersson",
+  not "Till Stockholm"); a first name that is not a common word also alone ("Tove",
+  not "Björn", nor "Paris" or "Israel", which are places too), and in a register's
+  "Surname, First name" order (not after a kinship word: "Mannen, Kevin Ek");
 * ``lower-case-name``: a frequent first name written in lower case, as in chats
   ("ring jonas"), if the raw text never uses it as an ordinary word;
 * ``title``: capitalised words after a title or role ("dr Berg", "advokat Sten
@@ -58,6 +59,7 @@ _SLASH_SIGNATURE = re.compile(
     r"(?:^|(?<=\s))//?[ \t]*([^\W\d_]+(?:-[^\W\d_]+)*|[A-ZÅÄÖ]{2,3})[ \t]*$", re.MULTILINE
 )
 _HEADER_WORDS = _LEXICON.header_words
+_VEHICLE_MAKES = _LEXICON.vehicle_makes
 _NAME_LINE = re.compile(
     r"^[/\s-]*((?:[A-ZÅÄÖÉ][^\W\d_]*(?:-[A-ZÅÄÖÉ][^\W\d_]*)?\.?)(?:[ \t]+[A-ZÅÄÖÉ][^\W\d_]*"
     r"(?:-[A-ZÅÄÖÉ][^\W\d_]*)?\.?){0,3})[\s,]*$"
@@ -215,6 +217,8 @@ class GazetteerDetector:
                         rank=self.rank,
                     )
                 continue
+            if self._car(text, words, index):
+                continue
             common = word.text in self.lists.common_first_names
             surname = self._register_surname(text, words, index)
             start = surname.start if surname else word.start
@@ -233,6 +237,20 @@ class GazetteerDetector:
                 continue  # "Sri Lanka", "San Marino"
             yield Span(start, last.end, "PER", self.score, "gazetteer:first-name", rank=self.rank)
 
+    def _car(self, text: str, words: Sequence[_Word], index: int) -> bool:
+        """Whether the first name ``words[index]`` is a car's make or model: a make before one
+        capitalised word that is no listed name ("Kia Niro", not "Kia Lind" nor "Kia Center
+        Lerum"), or a model after a make ("Skoda Octavia")."""
+        word = words[index]
+        if index > 0 and words[index - 1].text.casefold() in _VEHICLE_MAKES:
+            return _adjacent(text, words[index - 1], word)
+        if word.text.casefold() not in _VEHICLE_MAKES or index + 1 >= len(words):
+            return False
+        model = words[index + 1]
+        if not _adjacent(text, word, model) or len(self._name_run(text, words, index + 1)) != 1:
+            return False  # "Kia Center Lerum": a dealer, left to the name run
+        return not (self._is_first_name(model.text) or model.text in self.lists.all_surnames)
+
     def _register_surname(self, text: str, words: Sequence[_Word], index: int) -> _Word | None:
         """The surname of a register's "Haddad, Yusuf" order, at the start of a line or field."""
         if index == 0:
@@ -245,6 +263,7 @@ class GazetteerDetector:
             and surname.text not in self._place_names
             and surname.text not in _NOT_NAMES
             and surname.text not in self.lists.first_names
+            and surname.text.casefold() not in KINSHIP | TITLES  # "Mannen, Kevin Ek"
         ):
             return surname
         return None

@@ -356,10 +356,11 @@ _RULES: tuple[_Rule, ...] = (
     _rule(rf"{_B}{_QUANTITY}{_WS}{_QUANTIFIED_UNIT}{_WS}tillbaka{_E}", relative=True),
     # 07.58 alone (two-digit hour: "kom 08.25"); 14:30 is above
     _rule(rf"{_NUM_B}(?:[01]\d|2[0-3])\.{_MM}{_TIME_END}{_NOT_AMOUNT}"),
-    # 2015 alone: "anställdes 2015", "verksamhetsberättelsen för 2023", not "SFS 2010:800"
-    # nor a round hundred ("höjdes till 2000")
+    # 2015 alone: "anställdes 2015", "verksamhetsberättelsen för 2023", not "SFS 2010:800",
+    # a round hundred ("höjdes till 2000") nor a reference's first part ("2024-HS-0213")
     _rule(
-        rf"{_NUM_B}(?!\d\d00{_NUM_E})(?:19[2-9]\d|20[0-3]\d){_NUM_E}{_NOT_AMOUNT}(?![^\S\n]*[-\u2013/]\d)",
+        rf"{_NUM_B}(?!\d\d00{_NUM_E})(?:19[2-9]\d|20[0-3]\d){_NUM_E}{_NOT_AMOUNT}(?![^\S\n]*[-\u2013/]\d)"
+        r"(?![-/][A-ZÅÄÖ]+[-/]\d)",
         is_bare_year,
     ),
 )
