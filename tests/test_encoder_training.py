@@ -173,3 +173,14 @@ def test_the_recipe_names_the_epoch_to_export(tmp_path: Path) -> None:
     recipe.write_text(RECIPE.format(root=tmp_path) + 'epoch = "middle"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"recipe\.toml: \[export\] epoch: 'middle'"):
         EncoderRecipe.load(recipe)
+
+
+def test_the_recipe_reads_mention_replacement(tmp_path: Path) -> None:
+    from anonymizer.training.encoder_train import EncoderRecipe
+
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(RECIPE.format(root=tmp_path), encoding="utf-8")
+    assert EncoderRecipe.load(recipe).mention_replacement == 0.0
+    text = RECIPE.format(root=tmp_path).replace("[training]\n", "[training]\nmention_replacement = 0.3\n")
+    recipe.write_text(text, encoding="utf-8")
+    assert EncoderRecipe.load(recipe).mention_replacement == 0.3

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from anonymizer.evaluation.evaluate import read_conll, score, spans_from_tags
 from anonymizer.evaluation.gold import read_jsonl
+from anonymizer.evaluation.shared_lists import Gazetteers
 from anonymizer.text import sentences
 
 ENCODER_LABELS = ("PER", "LOC", "ORG")
@@ -94,6 +95,44 @@ def augment_case(sentence: Sentence, rng: random.Random, *, lower: float, upper:
     if draw < lower + upper:
         return [word.upper() for word in words], tags
     return sentence
+
+
+def replace_mentions(sentence: Sentence, rng: random.Random, *, rate: float, lists: Gazetteers) -> Sentence:
+    """Each person and place run replaced, with probability ``rate``, by a name or place drawn
+    from the shared lists, so the tagger learns contexts rather than the corpora's names.
+
+    A person of two words or more becomes a first name and a surname, of one word either
+    (a genitive loses its -s). Organisations are kept: the lists hold only agencies."""
+    words, tags = sentence
+    if rate <= 0:
+        return sentence
+    out_words: list[str] = []
+    out_tags: list[str] = []
+    index = 0
+    while index < len(words):
+        tag = tags[index]
+        end = index + 1
+        if tag.startswith("B-"):
+            while end < len(words) and tags[end] == f"I-{tag[2:]}":
+                end += 1
+        label = tag[2:]
+        if tag.startswith("B-") and label in ("PER", "LOC") and rng.random() < rate:
+            new = _draw(label, words[index:end], rng, lists)
+            out_words.extend(new)
+            out_tags.extend([tag, *(f"I-{label}" for _ in new[1:])])
+        else:
+            out_words.extend(words[index:end])
+            out_tags.extend(tags[index:end])
+        index = end
+    return out_words, out_tags
+
+
+def _draw(label: str, run: Sequence[str], rng: random.Random, lists: Gazetteers) -> list[str]:
+    if label == "LOC":
+        return rng.choice(lists.places).split()
+    first = (lists.female if rng.random() < 0.5 else lists.male).draw(rng)
+    surname = lists.surnames.draw(rng)
+    return [first, surname] if len(run) > 1 else [rng.choice((first, surname))]
 
 
 def micro_f1(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict[str, float]:

@@ -33,12 +33,14 @@ from typing import Any
 import numpy as np
 
 from anonymizer.errors import ConfigError
+from anonymizer.evaluation.shared_lists import Gazetteers
 from anonymizer.training.encoder_data import (
     TAGS,
     Sentence,
     augment_case,
     micro_f1,
     read_source,
+    replace_mentions,
     synthetic_sentences,
 )
 
@@ -107,6 +109,7 @@ class EncoderRecipe:
     max_pieces: int
     lower_case: float
     upper_case: float
+    mention_replacement: float  # the share of person and place runs given other names
     label_smoothing: float
     seed: int
     checkpoint_steps: int
@@ -136,6 +139,7 @@ class EncoderRecipe:
                 max_pieces=int(training["max_pieces"]),
                 lower_case=float(training["lower_case"]),
                 upper_case=float(training["upper_case"]),
+                mention_replacement=float(training.get("mention_replacement", 0.0)),
                 label_smoothing=float(training.get("label_smoothing", 0.0)),
                 seed=int(training["seed"]),
                 checkpoint_steps=int(training["checkpoint_steps"]),
@@ -281,21 +285,20 @@ def _train_stage(
         torch.save(payload, temporary)
         os.replace(temporary, checkpoint)
 
+    lists = Gazetteers.load(recipe.root / "gazetteers") if recipe.mention_replacement > 0 else None
+
+    def augmented(sentence: Sentence, rng: random.Random) -> Sentence:
+        if lists is not None:
+            sentence = replace_mentions(sentence, rng, rate=recipe.mention_replacement, lists=lists)
+        return augment_case(sentence, rng, lower=recipe.lower_case, upper=recipe.upper_case)
+
     started = time.monotonic()
     while state["step"] < total:
         epoch, offset = divmod(state["step"], steps_per_epoch)
         batches = bucketed_batches(train_sets, recipe.batch_size, random.Random(recipe.seed * 1000 + epoch))
         model.train()
         for index in range(offset, steps_per_epoch):
-            batch = [
-                augment_case(
-                    train_sets[i],
-                    rng_for(recipe.seed, epoch, i),
-                    lower=recipe.lower_case,
-                    upper=recipe.upper_case,
-                )
-                for i in batches[index]
-            ]
+            batch = [augmented(train_sets[i], rng_for(recipe.seed, epoch, i)) for i in batches[index]]
             ids, labels, mask = _pad([encode_words(tokenizer, w, t) for w, t in batch])
             logits = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask)).logits
             loss = loss_fn(logits.reshape(-1, len(TAGS)), torch.tensor(labels).reshape(-1))
