@@ -118,6 +118,16 @@ def test_train_resume_export_and_reload_in_a_fresh_process(workspace: Path) -> N
         tools(args)
     assert again.value.code == 0
     assert (run / "stage-2" / "checkpoint.pt").stat().st_mtime_ns == before
+    # Finished stages are only read, so a recipe with other rates (other optimiser groups)
+    # may follow them; here every stage is finished.
+    decayed = workspace / "decayed.toml"
+    decayed.write_text(
+        RECIPE.format(root=workspace / "data").replace("[training]\n", "[training]\nlayer_decay = 0.5\n"),
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit) as other_rates:
+        tools(["train", "--config", str(decayed), "--out", str(run)])
+    assert other_rates.value.code == 0
     # --no-resume trains every stage again; --max-epochs is the recipe's business.
     with pytest.raises(SystemExit) as fresh_run:
         tools([*args, "--no-resume"])
@@ -184,3 +194,20 @@ def test_the_recipe_reads_mention_replacement(tmp_path: Path) -> None:
     text = RECIPE.format(root=tmp_path).replace("[training]\n", "[training]\nmention_replacement = 0.3\n")
     recipe.write_text(text, encoding="utf-8")
     assert EncoderRecipe.load(recipe).mention_replacement == 0.3
+
+
+def test_layer_decay_gives_each_layer_its_rate() -> None:
+    from transformers import BertConfig, BertForTokenClassification
+
+    from anonymizer.training.encoder_train import Stage, parameter_groups
+
+    config = BertConfig(
+        vocab_size=20, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16
+    )
+    model = BertForTokenClassification(config)
+    stage = Stage(train=(), epochs=1, learning_rate=1e-3, head_learning_rate=1e-2, warmup=0.0)
+    flat = parameter_groups(model, stage, 1.0)
+    assert [g["lr"] for g in flat] == [1e-3, 1e-2]
+    decayed = parameter_groups(model, stage, 0.5)
+    assert [g["lr"] for g in decayed] == pytest.approx([2.5e-4, 5e-4, 1e-3, 1e-2])
+    assert sum(len(g["params"]) for g in decayed) == sum(len(g["params"]) for g in flat)

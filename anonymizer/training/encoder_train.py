@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import random
+import re
 import time
 import tomllib
 from collections.abc import Callable, Sequence
@@ -110,6 +111,7 @@ class EncoderRecipe:
     lower_case: float
     upper_case: float
     mention_replacement: float  # the share of person and place runs given other names
+    layer_decay: float  # each layer's rate is this times the rate of the layer above it
     label_smoothing: float
     seed: int
     checkpoint_steps: int
@@ -140,6 +142,7 @@ class EncoderRecipe:
                 lower_case=float(training["lower_case"]),
                 upper_case=float(training["upper_case"]),
                 mention_replacement=float(training.get("mention_replacement", 0.0)),
+                layer_decay=float(training.get("layer_decay", 1.0)),
                 label_smoothing=float(training.get("label_smoothing", 0.0)),
                 seed=int(training["seed"]),
                 checkpoint_steps=int(training["checkpoint_steps"]),
@@ -250,12 +253,7 @@ def _train_stage(
         num_hidden_layers=recipe.layers,
     )
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-    head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
-    body = [p for n, p in model.named_parameters() if not n.startswith("classifier") and p.requires_grad]
-    optimiser = torch.optim.AdamW(
-        [{"params": body, "lr": stage.learning_rate}, {"params": head, "lr": stage.head_learning_rate}],
-        weight_decay=0.01,
-    )
+    optimiser = torch.optim.AdamW(parameter_groups(model, stage, recipe.layer_decay), weight_decay=0.01)
     steps_per_epoch = math.ceil(len(train_sets) / recipe.batch_size)
     total = steps_per_epoch * stage.epochs
     warm = int(total * stage.warmup)
@@ -268,10 +266,11 @@ def _train_stage(
     checkpoint = out / "checkpoint.pt"
     if checkpoint.exists():
         saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        model.load_state_dict(saved["model"])
-        optimiser.load_state_dict(saved["optimiser"])
-        schedule.load_state_dict(saved["schedule"])
         state = saved["state"]
+        if state["step"] < total:  # a finished stage is only read, so a later one may change rates
+            model.load_state_dict(saved["model"])
+            optimiser.load_state_dict(saved["optimiser"])
+            schedule.load_state_dict(saved["schedule"])
         log.info("%s: resumed at step %d of %d", out.name, state["step"], total)
 
     def save_checkpoint() -> None:
@@ -331,6 +330,30 @@ def _train_stage(
             state["best"] = mean
             save_folder(model, base, out / "best", scores)
         save_checkpoint()
+
+
+def parameter_groups(model: Any, stage: Stage, layer_decay: float) -> list[dict[str, Any]]:
+    """The head at its own rate; the body at the stage's rate, or with ``layer_decay`` below
+    1 each layer down from the top at that factor more (the embeddings as one layer more)."""
+    head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
+    trained = [
+        (n, p) for n, p in model.named_parameters() if not n.startswith("classifier") and p.requires_grad
+    ]
+    if layer_decay == 1.0:
+        return [
+            {"params": [p for _, p in trained], "lr": stage.learning_rate},
+            {"params": head, "lr": stage.head_learning_rate},
+        ]
+    layers = int(model.config.num_hidden_layers)
+    by_depth: dict[int, list[Any]] = {}
+    for name, parameter in trained:
+        found = re.search(r"\.layer\.(\d+)\.", name)
+        by_depth.setdefault(int(found.group(1)) + 1 if found else 0, []).append(parameter)
+    groups = [
+        {"params": params, "lr": stage.learning_rate * layer_decay ** (layers - depth)}
+        for depth, params in sorted(by_depth.items())
+    ]
+    return [*groups, {"params": head, "lr": stage.head_learning_rate}]
 
 
 def bucketed_batches(sentences: Sequence[Sentence], size: int, rng: random.Random) -> list[list[int]]:
