@@ -95,7 +95,8 @@ def learn(text: str, spans: Iterable[Span], mentions: Mentions) -> list[tuple[st
 
 
 def _is_name_part(word: str) -> bool:
-    """A capitalised word that is no title, also as a compound's last part ("ST-läkare")."""
+    """A capitalised word that is none of :data:`_NOT_PROPAGATED`, whole or as a compound's
+    last part ("ST-läkare")."""
     folded = word.lower()
     return len(word) > 1 and word[0].isupper() and not {folded, folded.rsplit("-", 1)[-1]} & _NOT_PROPAGATED
 
