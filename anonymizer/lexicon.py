@@ -56,6 +56,7 @@ class TimeWords:
     holiday_days_apart: Phrases
     holiday_weekends: Phrases
     holiday_words: Words
+    holiday_lower_case: Words
     school_breaks: Words
     month_prepositions: Phrases
     year_prepositions: Phrases

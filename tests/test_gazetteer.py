@@ -45,6 +45,9 @@ def found(detector: GazetteerDetector, text: str) -> list[tuple[str, str]]:
         ("Pat: Eriksson, Sten Åke", [("Eriksson, Sten Åke", "PER")]),
         ("chauffören heter Dragan", [("Dragan", "PER")]),
         ("[15:43] lena: hej! är du hemma\nhans: ja", [("lena", "PER"), ("hans", "PER")]),  # chat speakers
+        ("10:03 Lena | Telia: Hej Lukas!\n10:04 Kund: tack", [("Lena", "PER")]),  # agent | company
+        ("10:05 Henna | Telia: Hej!", [("Henna", "PER")]),  # a name that is also a word, as a speaker
+        ("Summa | Moms: 25 %", []),  # no first name before the bar
         ("kan du swisha?\nok / anna", [("anna", "PER")]),
         ("Gav nummer till receptionen.\n/JS", [("JS", "PER")]),  # initials under a note
         ("har du Ingrids nya nummer?", [("Ingrid", "PER")]),  # genitive of a name alone

@@ -162,6 +162,10 @@ POSITIVES = [
     ("Butiken är stängd annandag jul.", ["annandag jul"]),
     ("Granen åker ut på trettondagen.", ["trettondagen"]),
     ("Vi ses på valborg.", ["valborg"]),
+    ("Vi bakar lussekatter varje jul.", ["jul"]),
+    ("De firade jul hos mormor i Kiruna.", ["jul"]),
+    ("Familjen köper nya kläder till eid.", ["eid"]),
+    ("Under ramadan äter de sent.", ["ramadan"]),
     ("Elden tänds på valborgsmässoafton.", ["valborgsmässoafton"]),
     ("Flaggan hissas på nationaldagen.", ["nationaldagen"]),
     ("Kyrkan var full under allhelgonahelgen.", ["allhelgonahelgen"]),
@@ -250,6 +254,7 @@ NEGATIVES = [
     "Version 1.2.3 släpptes.",
     "God jul och gott nytt år!",
     "Han åt marsipan med Valborg Svensson.",
+    "Eid Hansen och Lucia Berg kom sent.",  # capitalised: names
     "Vi ses i vår lägenhet.",
     "Motorn är en V12 och den andra en v8.",
     "Fredrik gick till tisdagsgruppen.",

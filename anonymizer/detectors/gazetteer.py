@@ -19,7 +19,7 @@ A capitalised word is never taken on list membership alone:
   / "Anna Lind", "Mvh Anna"), a first name or initials after a slash at the end
   of a line ("ok / anna", "/JS");
 * ``chat``: a first name, in any case, speaking at the start of a chat line
-  ("[18:02] lena: hej", "hans: ok");
+  ("[18:02] lena: hej", "hans: ok", "10:03 Henna | Vattenfall: Hej");
 * ``place``: a listed place that is not a common word, capitalised ("i Vara" is
   left to the tagger, "Göteborg" is taken);
 * ``agency``: the full name of a government agency ("Försäkringskassan").
@@ -51,8 +51,11 @@ _CLOSING = re.compile(
     r"|hälsningar|hälsning|mvh|vh|m\.v\.h\.?|kram(?:ar)?|hälsar)\b[\s,.!:/-]*",
     re.IGNORECASE,
 )
+# A speaker at a line's start, perhaps after a time and before "| Company" ("10:03 Henna |
+# Vattenfall: Hej!").
 _CHAT_SPEAKER = re.compile(
-    r"^[ \t]*(?:\[?\d{1,2}[:.]\d{2}(?::\d{2})?\]?[ \t]+)?([^\W\d_]+(?:-[^\W\d_]+)*)[ \t]*:(?![/\d])",
+    r"^[ \t]*(?:\[?\d{1,2}[:.]\d{2}(?::\d{2})?\]?[ \t]+)?([^\W\d_]+(?:-[^\W\d_]+)*)"
+    r"(?P<company>[ \t]*\|[ \t]*[^\W\d_][^\n:|]{0,40}?)?[ \t]*:(?![/\d])",
     re.MULTILINE,
 )
 _SLASH_SIGNATURE = re.compile(
@@ -277,8 +280,12 @@ class GazetteerDetector:
                     initials or self._is_first_name(name.capitalize())
                 ):
                     continue
-                if kind == "chat" and self.lists.rare_word_name(name):
-                    continue  # "Mentor: Ebba Ros" is a field, not a speaker
+                if (
+                    kind == "chat"
+                    and self.lists.rare_word_name(name)
+                    and not match.groupdict().get("company")
+                ):
+                    continue  # "Mentor: Ebba Ros" is a field, not a speaker; "Henna | Telia:" is one
                 start, end = match.span(1)
                 yield Span(start, end, "PER", self.score * 0.85, f"gazetteer:{kind}", rank=self.rank)
 

@@ -334,10 +334,10 @@ _RULES: tuple[_Rule, ...] = (
     _rule(rf"{_B}{_PREPOSITION_SEASON}{_WS}(?P<t>{_SEASON}){_E}"),
     # julafton, annandag jul, midsommar, valborgsmässoafton
     _rule(rf"{_B}{_HOLIDAY}"),
-    # till jul, på Valborg: alone these are also names or a greeting ("God jul")
+    # till jul, på Valborg, varje jul, firar jul: alone these are also names or a greeting ("God jul")
     _rule(rf"{_B}{_PREPOSITION_HOLIDAY}{_WS}(?P<t>jul|valborg|lucia){_E}"),
-    # lower-case "valborg" and "lucia" are the holidays
-    _rule(rf"{_B}{_cs('valborg|lucia')}{_E}"),
+    # lower-case "valborg", "lucia", "eid" are the holidays
+    _rule(rf"{_B}{_cs(_alt(_TIME.holiday_lower_case))}{_E}"),
     # årsskiftet, månadsskiftet, sekelskiftet
     _rule(rf"{_B}{_alt('års|månads|sekel|vecko|termins')}skifte(?:t|ts){_E}"),
     # veckan efter, dagen innan, året därpå
