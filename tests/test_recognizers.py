@@ -406,6 +406,7 @@ EXAMPLES = {
     "address_field": "Adress: Ringdansen 38",
     "card_number": "Betalt med 4571 2345 6789 0120.",
     "org_masthead": "NORRAN  |  Nyheter  |  Publicerad 2024-03-01",
+    "org_media": "Det säger hon till Nerikes Allehanda.",
     "per_airline": "Passagerare: LINDQVIST/ANNA MRS",
     "org_brands": "Kvitto från Clas Ohlson.",
     "loc_travel_church": "Tåget avgår från Stockholm C kl 7.",
@@ -495,6 +496,22 @@ def test_any_valid_organisationsnummer_is_orgnr_only(body: str, dash: bool) -> N
     number = complete(body)
     written = f"{number[:6]}-{number[6:]}" if dash else number
     assert found(f"Org.nr {written}.") == [(written, "ORGNR", True)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Det säger han till NA efter mötet.", ["NA"]),
+        ("Enligt DN:s granskning och uppgifter i SvD ökade det.", ["DN:s", "SvD"]),
+        ("Hon intervjuades av Sveriges Radio och av Dagens Nyheter.", ["Sveriges Radio", "Dagens Nyheter"]),
+        ("NA för den här raden, se fotnot.", []),  # a short form needs a word before it
+        ("Priset är 5 kr per st och fältet är NA.", []),
+        ("Bolaget AB och GP-läkaren.", []),
+    ],
+)
+def test_newspapers_and_broadcasters(text: str, expected: list[str]) -> None:
+    found = [text[s.start : s.end] for s in DETECTOR.find(text) if s.detector == "rule:org_media"]
+    assert found == expected
 
 
 @pytest.mark.parametrize(
