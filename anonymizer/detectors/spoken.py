@@ -143,9 +143,10 @@ class SpokenNumberDetector:
             rf"(?:[^\S\n]+punkt[^\S\n]+[\w-]+)*?[^\S\n]+punkt[^\S\n]+(?:{_TLDS}))(?!\w)"
         )
         letters = "|".join(sorted(self.words.phonetic, key=len, reverse=True))
-        digit = rf"(?:{'|'.join(sorted(ones, key=len, reverse=True))}|\d)"
+        one = "|".join(sorted(ones, key=len, reverse=True))
+        digit = rf"(?:{one}|\d)"
         # a pair of digits said as one number: "tjugotre", "tolv"
-        pair = rf"(?:(?:{'|'.join(self.words.tens)})(?:{'|'.join(ones)})?|{'|'.join(_teens(self.words))})"
+        pair = rf"(?:(?:{'|'.join(self.words.tens)})(?:{one})?|{'|'.join(_teens(self.words))})"
         gap = r"(?:[^\S\n]*[,\-\u2013.][^\S\n]*|[^\S\n]+)"
         last = rf"(?:{digit}|{letters})"
         tail = rf"(?:{digit}{gap}{digit}{gap}{last}|{digit}{gap}{pair}|{pair}{gap}{last})"

@@ -339,7 +339,7 @@ def parameter_groups(model: Any, stage: Stage, layer_decay: float) -> list[dict[
     trained = [
         (n, p) for n, p in model.named_parameters() if not n.startswith("classifier") and p.requires_grad
     ]
-    if layer_decay == 1.0:
+    if layer_decay == 1.0:  # two groups, as checkpoints written before layer_decay hold
         return [
             {"params": [p for _, p in trained], "lr": stage.learning_rate},
             {"params": head, "lr": stage.head_learning_rate},
