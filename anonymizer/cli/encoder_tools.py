@@ -78,7 +78,8 @@ def import_encoder(recipe_path: Path, data_root: Path | None, out: Path) -> None
     type=FiniteFloat(min=0.0, max=1.0, min_open=True),
     default=0.5,
     show_default=True,
-    help="A word is inside an entity when its entity tags together reach this probability.",
+    help="The recall aid: anonymize also redacts a word whose entity tags together reach this "
+    "probability where the best BIO path leaves it out.",
 )
 @click.option(
     "--window", type=click.IntRange(min=8), help="Sub-words per run (default: the model's positions)."

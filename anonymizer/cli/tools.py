@@ -356,9 +356,10 @@ def _evaluate_tokens(
     from anonymizer.model.shipped import tagger_path
 
     sentences = list(read_conll(corpus))
-    # The runtime, as `anonymize` runs it (a Flair file is exported in memory).
+    # The runtime, as `anonymize` runs it (a Flair file is exported in memory); its best
+    # path, without the words that only the recall aid takes (they are no tags).
     model = load_tagger(model_path or tagger_path("default"))
-    tagger: Tagger = NerDetector(model, batch_size=batch_size)
+    tagger: Tagger = NerDetector(model, batch_size=batch_size, recall_aid=False)
     if repaired:
         tagger = RepairedTagger(tagger, TaggerRepair.load())
     evaluation = evaluate_tokens(sentences, tagger, io=io_scheme, labels=labels)

@@ -67,15 +67,20 @@ class NerDetector:
         labels: frozenset[str] | None = None,
         threshold: float | None = None,
         repair: TaggerRepair | None = None,
+        recall_aid: bool = True,
     ) -> None:
         """``repair``: what corrects the tagger's runs in :meth:`detect` (:meth:`tag` gives
-        them as the model made them)."""
+        them as the model made them). ``threshold``: also take token runs whose entity
+        probability reaches it, off the best path; an encoder file's own recall threshold
+        applies too, the lower of the two wins. ``recall_aid=False``: the best path only,
+        the tagger as it tags (``anonymizer evaluate`` on a corpus)."""
         self.model = model
         self.repair = repair
         self.batch_size = batch_size
-        # Also take token runs whose entity probability reaches this (the strict preset).
-        self.threshold = threshold
         self.runtime = _runtime(model)
+        own = getattr(self.runtime, "recall_threshold", None)
+        chosen = [value for value in (threshold, own) if value is not None]
+        self.threshold = min(chosen) if chosen and recall_aid else None
         if self.runtime is not None:
             known = self.runtime.labels
         else:

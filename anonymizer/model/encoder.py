@@ -5,7 +5,8 @@ One ``.onnx`` file holds everything: the graph (``input_ids``, ``attention_mask`
 output column, the label map to our labels and the longest input. ``anonymizer
 export-onnx`` writes such files from any Hugging Face token-classification folder.
 
-Each word is classified by its first sub-word. A sentence runs alone (no padding, no
+Each word is classified by its first sub-word, and a sentence's tags are the best BIO
+path through those rows (:mod:`anonymizer.model.bio`). A sentence runs alone (no padding, no
 neighbours), so its tags never depend on its batch, even with int8 layers whose
 activation ranges are taken from the input they are given. A sentence longer than the
 model's window runs in overlapping windows; each word takes its tags from the window
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from anonymizer.errors import OPTION, AnonymizerError
+from anonymizer.model.bio import best_bio_path, bio_transitions
 from anonymizer.model.integrity import file_sha256
 from anonymizer.model.runtime import TaggedSentence
 
@@ -47,8 +49,9 @@ class EncoderMetadata:
     window: int  # sub-words per run, ``<s>`` and ``</s>`` included
     tokenizer: str  # the tokenizer's JSON
     source: str  # what it was exported from
-    # A word is inside an entity when the probability of its non-O tags together reaches
-    # this; it then takes the likeliest of them (0.5: about the argmax; lower: recall first).
+    # The recall aid: a word whose non-O tags together reach this probability is redacted
+    # even where the best path leaves it out (the pipeline's choice, not the tagger's tags;
+    # 0.5: about the argmax, lower: recall first).
     entity_threshold: float = 0.5
 
     def props(self) -> dict[str, str]:
@@ -117,6 +120,7 @@ class EncoderRuntime:
         self.labels = frozenset(tag[2:] for tag in self.tags if tag != "O")
         self._outside = np.array([tag == "O" for tag in self.tags])
         self._o_column = int(np.flatnonzero(self._outside)[0])
+        self._transitions = bio_transitions(self.tags)
         specials = self.tokenizer.encode([], is_pretokenized=True).ids
         if len(specials) != 2:
             raise EncoderFormatError("the tokenizer does not frame a sentence with two special tokens")
@@ -154,18 +158,15 @@ class EncoderRuntime:
                 rows[index, self._o_column] = 1.0
             else:
                 rows[index] = probabilities[position]
-        best = self._decide(rows)
+        best = best_bio_path(rows, *self._transitions)
         tags = tuple(self.tags[k] for k in best)
         scores = tuple(float(rows[i, k]) for i, k in enumerate(best))
         return TaggedSentence(tags, scores, rows if marginals else None)
 
-    def _decide(self, rows: Array) -> Array:
-        """The tag of each word: the likeliest entity tag where the entity tags together reach
-        the file's threshold, else ``O``."""
-        entity = np.where(self._outside, -1.0, rows).argmax(axis=1)
-        inside = rows[:, ~self._outside].sum(axis=1) >= self.meta.entity_threshold
-        chosen: Array = np.where(inside, entity, self._o_column)
-        return chosen
+    @property
+    def recall_threshold(self) -> float:
+        """The file's recall aid (:attr:`EncoderMetadata.entity_threshold`)."""
+        return self.meta.entity_threshold
 
     def _probabilities(self, ids: list[int]) -> Array:
         """Softmax rows for each content piece, windowed when the sentence is long."""

@@ -23,7 +23,7 @@ from anonymizer.errors import OPTION, UsageError
 SHIPPED_SHA256: dict[str, str] = {
     "sv-ner-int8.pt": "fab356e71743e7332d9793f40b8904e2f3125b7285b022fcf27628563d19e7f4",
     "sv-ner-int8.rt.npz": "b119ec9f02c4dc298ac5103a66c6f8cee1e213cffa5d0f127ecb35c44602c904",
-    "sv-ner-encoder-int8.onnx": "e5b99895fbeaeaca3fc4084eb5c01dfaaf3c8ebd40d00207197454b1d6a13550",
+    "sv-ner-encoder-int8.onnx": "38142730cafd36981d3ada81a85b88aac0c9abc0367bf5a02d682985031dea19",
 }
 
 _HEX = frozenset("0123456789abcdef")
