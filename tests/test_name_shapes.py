@@ -141,3 +141,18 @@ def test_slashes_that_are_no_passenger(text: str) -> None:
 
 
 _ORG_RULES = PatternDetector(load_config(None).recognizers)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("From: Rekrytering Bergvik <noreply.rekrytering@bergvik.se>\nHej!", "Rekrytering Bergvik"),
+        ('Till: "Kundtjänst Solhem" <info@mail.solhem.nu>', "Kundtjänst Solhem"),
+        ("Från: Anna Lind <anna.lind@gmail.com>", None),  # no word of the domain
+        ("Från: Info <info@bergvik.se>", None),  # the word is in the user part only
+        ("Ämne: Svar från Bergvik <bergvik@bergvik.se>", None),  # not a sender or recipient field
+    ],
+)
+def test_a_mail_display_name_sharing_the_domain_is_the_organisation(text: str, value: str | None) -> None:
+    found = [text[s.start : s.end] for s in _ORG_RULES.find(text) if s.detector == "rule:org_mail_sender"]
+    assert found == ([value] if value else [])
