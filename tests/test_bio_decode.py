@@ -118,3 +118,7 @@ def test_the_recall_aid_takes_words_off_the_path(
     detector = NerDetector(_Model(_Runtime(own)), threshold=configured, recall_aid=aid)  # type: ignore[arg-type]
     [runs] = detector.tag([["Anna"]])
     assert [(a, b, label, round(score, 6)) for a, b, label, score in runs] == found
+
+
+def test_an_empty_sentence_has_an_empty_path() -> None:
+    assert best_bio_path(np.zeros((0, len(TAGS))), START, STEP).tolist() == []

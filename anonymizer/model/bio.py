@@ -42,8 +42,13 @@ def best_bio_path(probabilities: Array, start: Array, step: Array) -> Array:
     """The tag index of each word on the likeliest path that ``start`` and ``step`` allow.
 
     ``probabilities``: ``[words, tags]`` rows (each word's own softmax). Ties go to the
-    lower tag index, so the path depends on the rows alone.
+    lower tag index, so the path depends on the rows alone. Where each word's likeliest
+    tag already makes a well-formed path (most sentences), that path is the best one and
+    no search is run.
     """
+    greedy: Array = probabilities.argmax(axis=1)
+    if not len(greedy) or (start[greedy[0]] == 0 and not step[greedy[:-1], greedy[1:]].any()):
+        return greedy
     scores = np.log(np.maximum(probabilities.astype(np.float64), 1e-300))
     length, size = scores.shape
     back = np.zeros((length, size), dtype=np.int64)
