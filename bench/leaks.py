@@ -3,6 +3,7 @@
     .venv/bin/python bench/leaks.py                          # default and strict, four sets
     .venv/bin/python bench/leaks.py --synthetic-seed 7 --json runs/leaks.json
     .venv/bin/python bench/leaks.py --model models/sv-ner-int8.rt.npz    # another tagger
+    .venv/bin/python bench/leaks.py --model FILE.onnx --trust-model SHA256  # one not shipped
 
 The sets: the hand-written documents of tests/data/gold (the rules were written against
 them), ../shared/data/docs/train.jsonl (rules were developed on it too),
@@ -69,6 +70,13 @@ def main() -> None:
     parser.add_argument("--synthetic-count", type=int, default=100)
     parser.add_argument("--json", type=Path, help="also write the scores here")
     parser.add_argument("--model", type=Path, help="tagger model file (default: the shipped default)")
+    parser.add_argument(
+        "--trust-model",
+        action="append",
+        default=[],
+        metavar="SHA256",
+        help="load a --model file that is not shipped, as anonymize --trust-model does",
+    )
     args = parser.parse_args()
     presets: list[str | None] = [None, *(args.preset or ["strict"])]
     sets = _sets(args.synthetic_seed, args.synthetic_count)
@@ -80,7 +88,11 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for preset in presets:
         anonymizer = Anonymizer.load(
-            preset=preset, model_path=args.model, key=b"bench key, 32 bytes long .......", cache_size=0
+            preset=preset,
+            model_path=args.model,
+            key=b"bench key, 32 bytes long .......",
+            cache_size=0,
+            trust_models=args.trust_model,
         )
         for name, documents in sets.items():
             print(f"{name} / {preset or 'default'} ...", file=sys.stderr)
