@@ -156,3 +156,43 @@ _ORG_RULES = PatternDetector(load_config(None).recognizers)
 def test_a_mail_display_name_sharing_the_domain_is_the_organisation(text: str, value: str | None) -> None:
     found = [text[s.start : s.end] for s in _ORG_RULES.find(text) if s.detector == "rule:org_mail_sender"]
     assert found == ([value] if value else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Det säger han till NA efter mötet.", ["NA"]),
+        ("Enligt DN:s granskning och uppgifter i SvD ökade det.", ["DN:s", "SvD"]),
+        ("Hon intervjuades av Sveriges Radio och av Dagens Nyheter.", ["Sveriges Radio", "Dagens Nyheter"]),
+        ("NA för den här raden, se fotnot.", []),  # a short form needs a word before it
+        ("Priset är 5 kr per st och fältet är NA.", []),
+        ("Bolaget AB och GP-läkaren.", []),
+    ],
+)
+def test_newspapers_and_broadcasters(text: str, expected: list[str]) -> None:
+    found = [text[s.start : s.end] for s in _ORG_RULES.find(text) if s.detector == "rule:org_media"]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Bakgrund\nUtifrån kartläggningen behövs stöd.", None),  # an adverb after a heading
+        ("Rubrik\nUppifrån syns hela gården.", None),
+        ("De fiskade i Storsjön i fjol.", "Storsjön"),
+        ("Vigseln hölls i Uppenbarelsekyrkan.", "Uppenbarelsekyrkan"),
+    ],
+)
+def test_one_word_waters_and_churches_but_no_adverbs(text: str, place: str | None) -> None:
+    found = [text[s.start : s.end] for s in _ORG_RULES.find(text) if s.detector == "rule:loc_water_church"]
+    assert found == ([place] if place else [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Patienten har känd AF sedan 2019.", "Paroxysmal AF, behandlas med Eliquis.", "Skolan ringde i dag."],
+)
+def test_medical_af_and_a_bare_school_are_not_organisations(text: str) -> None:
+    assert [
+        s for s in _ORG_RULES.find(text) if s.detector in {"rule:af_in_context", "rule:org_unit_named"}
+    ] == []
