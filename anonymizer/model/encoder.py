@@ -118,8 +118,7 @@ class EncoderRuntime:
         if "O" not in self.tags:
             raise EncoderFormatError("the model has no O tag: every word would be an entity")
         self.labels = frozenset(tag[2:] for tag in self.tags if tag != "O")
-        self._outside = np.array([tag == "O" for tag in self.tags])
-        self._o_column = int(np.flatnonzero(self._outside)[0])
+        self._o_column = self.tags.index("O")
         self._transitions = bio_transitions(self.tags)
         specials = self.tokenizer.encode([], is_pretokenized=True).ids
         if len(specials) != 2:
